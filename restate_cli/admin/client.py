@@ -1,0 +1,331 @@
+"""The admin-API client: one async httpx client, version negotiation, typed errors.
+
+The client never prints. Commands call it and hand its results to a renderer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import platform
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from restate_cli import __version__
+from restate_cli.admin.errors import ApiError, ProtocolError, api_error, unreachable
+from restate_cli.config import Settings
+
+log = logging.getLogger("restate_cli.admin")
+
+MIN_API_VERSION = 1
+MAX_API_VERSION = 4
+
+INVOCATION_OPS = ("cancel", "kill", "purge", "purge-journal", "pause", "resume", "restart-as-new")
+LEGACY_MODES = {"cancel": "cancel", "kill": "kill", "purge": "purge"}
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What ``GET /version`` told us, and the URL prefix chosen from it."""
+
+    version: str | None
+    api_version: int | None  # None: unknown (no usable /version)
+    prefix: str
+    ingress_endpoint: str | None = None
+
+    @property
+    def version_tuple(self) -> tuple[int, ...]:
+        parts = []
+        for piece in (self.version or "").split("-")[0].split(".")[:3]:
+            try:
+                parts.append(int(piece))
+            except ValueError:
+                return ()
+        return tuple(parts)
+
+    @property
+    def has_patch_ops(self) -> bool:
+        """restate-server 1.5 added ``PATCH /invocations/{id}/{op}``; older ones only DELETE."""
+        v = self.version_tuple
+        return bool(v) and v >= (1, 5)
+
+    @property
+    def supports_pause(self) -> bool:
+        return (self.api_version or 0) >= 3
+
+
+def user_agent() -> str:
+    return f"restate-cli-py/{__version__} {platform.system().lower()}-{platform.machine()}"
+
+
+class AdminClient:
+    """Talks to one admin API, remote or embedded, through one ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.base_url = base_url or settings.admin_url or "http://embedded/"
+        headers = {"user-agent": user_agent()}
+        if settings.bearer_token:
+            headers["authorization"] = f"Bearer {settings.bearer_token}"
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout),
+            verify=settings.tls_verify,
+            transport=transport,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+            follow_redirects=False,
+        )
+        self._info: ServerInfo | None = None
+        self._negotiating: asyncio.Lock | None = None
+        self.warnings: list[str] = []
+
+    async def __aenter__(self) -> AdminClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def server(self) -> str:
+        return self.settings.server_label
+
+    # -- transport -------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        accept: str = "application/json",
+        prefixed: bool = True,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send one request; raise a typed error for network failures and non-2xx answers."""
+        if prefixed:
+            path = (await self.info()).prefix + path
+        headers = {"accept": accept}
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            headers["content-type"] = "application/json"
+        response = await self._send(method, path, params, headers, content, timeout)
+        if response.status_code >= 300:
+            raise api_error(
+                response.status_code,
+                response.content,
+                response.headers.get("content-type", ""),
+                str(response.request.url),
+            )
+        return response
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        headers: dict[str, str],
+        content: bytes | None,
+        timeout: float | None,
+    ) -> httpx.Response:
+        limit = timeout if timeout is not None else self.settings.request_timeout
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(limit):
+                response = await self._http.request(
+                    method, path, params=params, headers=headers, content=content
+                )
+        except (TimeoutError, httpx.TimeoutException) as e:
+            what = "connecting" if isinstance(e, httpx.ConnectTimeout) else "waiting for an answer"
+            raise unreachable(self.server, f"timed out {what} after {limit:g}s") from None
+        except httpx.ConnectError as e:
+            raise unreachable(self.server, _connect_detail(e)) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
+            raise unreachable(
+                self.server, f"the connection broke ({e or type(e).__name__})"
+            ) from None
+        except httpx.UnsupportedProtocol:
+            raise unreachable(self.server, "unsupported URL scheme") from None
+        except httpx.HTTPError as e:
+            raise unreachable(self.server, str(e) or type(e).__name__) from None
+        log.debug(
+            "%s %s -> %s (%.1f ms)",
+            method,
+            response.request.url,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    # -- version negotiation ---------------------------------------------------------
+
+    async def info(self) -> ServerInfo:
+        """Negotiate the admin API version once, through ``GET /version``."""
+        if self._info is not None:
+            return self._info
+        if self._negotiating is None:
+            self._negotiating = asyncio.Lock()
+        async with self._negotiating:
+            if self._info is None:
+                self._info = await self._negotiate()
+        return self._info
+
+    async def _negotiate(self) -> ServerInfo:
+        response = await self._send(
+            "GET", "version", None, {"accept": "application/json"}, None, None
+        )
+        data: Any = None
+        if response.status_code == 200:
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+        if isinstance(data, dict) and isinstance(data.get("max_admin_api_version"), int):
+            server_min = int(data.get("min_admin_api_version", 1))
+            server_max = int(data["max_admin_api_version"])
+            version = str(data.get("version")) if data.get("version") else None
+            if server_max < MIN_API_VERSION or server_min > MAX_API_VERSION:
+                raise ProtocolError(
+                    f"restate-server {version} at {self.server} speaks admin API "
+                    f"v{server_min}-v{server_max}; "
+                    f"this CLI supports v{MIN_API_VERSION}-v{MAX_API_VERSION}"
+                )
+            api = min(server_max, MAX_API_VERSION)
+            prefix = f"v{api}/" if api >= 2 else ""
+            return ServerInfo(version, api, prefix, data.get("ingress_endpoint"))
+        if response.status_code in (401, 403):
+            raise api_error(
+                response.status_code,
+                response.content,
+                response.headers.get("content-type", ""),
+                str(response.request.url),
+            )
+        health = await self._send("GET", "health", None, {}, None, None)
+        if health.status_code >= 300:
+            raise unreachable(
+                self.server,
+                f"GET /version and GET /health answered {response.status_code} and "
+                f"{health.status_code}; is this a Restate admin API?",
+            )
+        self.warnings.append(
+            f"could not verify the admin API version of {self.server}; using unversioned URLs"
+        )
+        return ServerInfo(None, None, "")
+
+    # -- SQL -------------------------------------------------------------------------
+
+    async def query(self, sql: str) -> list[dict[str, Any]]:
+        """Rows of one SQL statement over ``/query``, as JSON objects (NULL keys absent)."""
+        log.debug("SQL: %s", sql)
+        response = await self.request("POST", "query", json_body={"query": sql})
+        if not response.headers.get("content-type", "").startswith("application/json"):
+            raise ProtocolError(
+                f"the Restate server at {self.server} lacks JSON /query support "
+                "(restate-server 1.2 or newer is needed)"
+            )
+        try:
+            rows = response.json()["rows"]
+        except (ValueError, KeyError, TypeError):
+            raise ProtocolError(
+                f"the Restate server at {self.server} sent an unreadable /query answer"
+            ) from None
+        if not isinstance(rows, list):
+            raise ProtocolError(
+                f"the Restate server at {self.server} sent an unreadable /query answer"
+            )
+        return rows
+
+    # -- invocation operations ---------------------------------------------------------
+
+    async def invocation_op(
+        self, invocation_id: str, op: str, params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """``PATCH /invocations/{id}/{op}``, or the legacy ``DELETE ?mode=`` on old servers."""
+        info = await self.info()
+        if not info.has_patch_ops and info.api_version is not None:
+            mode = LEGACY_MODES.get(op)
+            if mode is None:
+                raise ProtocolError(
+                    f"{op} needs restate-server 1.5 or newer; {self.server} runs {info.version}"
+                )
+            return await self.request(
+                "DELETE", f"invocations/{invocation_id}", params={"mode": mode}
+            )
+        try:
+            return await self.request("PATCH", f"invocations/{invocation_id}/{op}", params=params)
+        except ApiError as e:
+            # An unknown route (empty 404) or a DELETE-only route (405): a server without PATCH.
+            legacy = LEGACY_MODES.get(op)
+            if legacy and (e.status == 405 or (e.status == 404 and not e.server_message)):
+                return await self.request(
+                    "DELETE", f"invocations/{invocation_id}", params={"mode": legacy}
+                )
+            raise
+
+    # -- JSON resources --------------------------------------------------------------
+
+    async def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
+        return _json(await self.request("GET", path, params=params), self.server)
+
+    async def post_json(self, path: str, body: Any) -> Any:
+        return _json(await self.request("POST", path, json_body=body), self.server)
+
+    async def patch_json(self, path: str, body: Any) -> Any:
+        return _json(await self.request("PATCH", path, json_body=body), self.server)
+
+    async def delete(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        return await self.request("DELETE", path, params=params)
+
+
+def _json(response: httpx.Response, server: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise ProtocolError(
+            f"the Restate server at {server} answered {response.request.url.path} "
+            "with a body that is not JSON"
+        ) from None
+
+
+def _connect_detail(e: httpx.ConnectError) -> str:
+    cause: BaseException | None = e
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return (
+                f"TLS certificate verification failed ({cause.verify_message}); "
+                "use --insecure-skip-tls-verify only if you trust this server"
+            )
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS handshake failed ({cause.reason or cause})"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    text = str(e)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return (
+            "TLS certificate verification failed; "
+            "use --insecure-skip-tls-verify only if you trust this server"
+        )
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "the host name does not resolve"
+    if "Connection refused" in text or "[Errno 111]" in text:
+        return "connection refused"
+    return text or "connection failed"

@@ -1,0 +1,148 @@
+"""Typed views of what the admin API returns.
+
+Field names are the server's column and JSON names (snake_case); they are also the
+``--json`` output, so renaming one is a breaking change.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+from restate_cli.render.timefmt import utc_iso
+
+Timestamp = Annotated[datetime, PlainSerializer(utc_iso, return_type=str, when_used="json")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Invocation(_Model):
+    """One row of ``sys_invocation`` (plus whether its pinned deployment still exists)."""
+
+    id: str
+    target: str = ""
+    target_service_name: str | None = None
+    target_service_key: str | None = None
+    target_handler_name: str | None = None
+    target_service_ty: str | None = None
+    status: str = "unknown"
+    created_at: Timestamp | None = None
+    modified_at: Timestamp | None = None
+    scheduled_start_at: Timestamp | None = None
+    completed_at: Timestamp | None = None
+    idempotency_key: str | None = None
+    invoked_by: str | None = None
+    invoked_by_id: str | None = None
+    invoked_by_target: str | None = None
+    invoked_by_subscription_id: str | None = None
+    restarted_from: str | None = None
+    pinned_deployment_id: str | None = None
+    pinned_deployment_exists: bool | None = None
+    last_attempt_deployment_id: str | None = None
+    last_attempt_server: str | None = None
+    trace_id: str | None = None
+    retry_count: int | None = None
+    last_start_at: Timestamp | None = None
+    next_retry_at: Timestamp | None = None
+    last_failure: str | None = None
+    last_failure_error_code: str | None = None
+    last_failure_related_entry_index: int | None = None
+    last_failure_related_entry_name: str | None = None
+    last_failure_related_entry_type: str | None = None
+    last_failure_related_command_index: int | None = None
+    last_failure_related_command_name: str | None = None
+    last_failure_related_command_type: str | None = None
+    completion_result: str | None = None
+    completion_failure: str | None = None
+    journal_size: int | None = None
+
+    @property
+    def deployment_id(self) -> str | None:
+        return self.pinned_deployment_id or self.last_attempt_deployment_id
+
+    @property
+    def keyed(self) -> bool:
+        return self.target_service_ty in ("virtual_object", "workflow")
+
+
+class InvocationRef(_Model):
+    """An invocation found by the bulk resolver."""
+
+    id: str
+    target: str = ""
+    target_service_ty: str | None = None
+    status: str | None = None
+
+
+class JournalEntry(_Model):
+    """One row of ``sys_journal``."""
+
+    index: int
+    entry_type: str = ""
+    name: str | None = None
+    completed: bool | None = None
+    invoked_id: str | None = None
+    invoked_target: str | None = None
+    sleep_wakeup_at: Timestamp | None = None
+    promise_name: str | None = None
+    version: int | None = None
+    entry_json: str | None = None
+    appended_at: Timestamp | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> JournalEntry:
+        return cls.model_validate({**row, "index": row.get("idx", row.get("index", 0))})
+
+    def decoded(self) -> dict[str, Any]:
+        """``entry_json`` parsed, or ``{}``."""
+        if not self.entry_json:
+            return {}
+        try:
+            value = json.loads(self.entry_json)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+
+class Subscription(_Model):
+    id: str
+    source: str
+    sink: str
+    options: dict[str, str] = {}
+
+
+class KafkaCluster(_Model):
+    name: str
+    properties: dict[str, str] = {}
+    created_at: Timestamp | None = None
+    subscriptions: list[Subscription] = []
+
+
+class Handler(_Model):
+    name: str
+    ty: str | None = None
+
+
+class Service(_Model):
+    name: str
+    ty: str | None = None
+    revision: int | None = None
+    deployment_id: str | None = None
+    handlers: list[Handler] = []
+
+
+class Deployment(_Model):
+    id: str
+    uri: str | None = None
+    protocol_type: str | None = None
+    http_version: str | None = None
+    created_at: Timestamp | None = None
+    min_protocol_version: int | None = None
+    max_protocol_version: int | None = None
+    sdk_version: str | None = None
+    services: list[Service] = []

@@ -1,0 +1,199 @@
+"""Every SQL statement the CLI sends, built from quoted literals only.
+
+User strings never reach SQL except through ``literal``. Prefix matches use
+``substr(col, 1, n) = '…'`` rather than ``LIKE``, so ``%`` and ``_`` match themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from restate_cli import ids
+from restate_cli.errors import UsageError
+
+# Statuses shown by sys_invocation, and the raw sys_invocation_status values behind them.
+STATUSES = (
+    "pending",
+    "scheduled",
+    "ready",
+    "running",
+    "backing-off",
+    "suspended",
+    "paused",
+    "completed",
+)
+RAW_STATUS = {
+    "pending": "inboxed",
+    "scheduled": "scheduled",
+    "ready": "invoked",
+    "running": "invoked",
+    "backing-off": "invoked",
+    "suspended": "suspended",
+    "paused": "paused",
+    "completed": "completed",
+}
+
+
+def literal(value: str) -> str:
+    """A SQL string literal: single quotes doubled, NUL refused."""
+    if "\x00" in value:
+        raise UsageError("NUL characters are not allowed in filters")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def in_list(column: str, values: Iterable[str]) -> str:
+    return f"{column} IN ({', '.join(literal(v) for v in values)})"
+
+
+def starts_with(column: str, prefix: str) -> str:
+    """``column`` begins with ``prefix``, with no wildcard characters anywhere."""
+    return f"substr({column}, 1, {len(prefix)}) = {literal(prefix)}"
+
+
+def query_filter(query: str, column_prefix: str = "") -> str:
+    """The WHERE fragment for a QUERY argument: an id or a target prefix.
+
+    ``Svc`` matches every handler of Svc; ``Svc/handler`` a service handler, or every
+    handler of object/workflow ``Svc`` with key ``handler``; ``Obj/key/handler`` exactly.
+    """
+    c = column_prefix
+    q = query.strip()
+    if ids.is_valid(q, "inv"):
+        return f"{c}id = {literal(q)}"
+    if q.startswith("inv_") and 30 <= len(q) <= 45 and "/" not in q:
+        try:
+            ids.check(q, "inv")
+        except ids.IdError as e:
+            raise UsageError(f"invalid invocation id {q!r}: {e}") from None
+    q = q.rstrip("/")
+    if not q:
+        raise UsageError(
+            "the query is empty: give an invocation id or a target such as Service/handler"
+        )
+    slashes = q.count("/")
+    if slashes == 0:
+        return starts_with(f"{c}target", q + "/")
+    if slashes == 1:
+        return (
+            f"(({c}target = {literal(q)} AND {c}target_service_ty = 'service') OR "
+            f"({starts_with(f'{c}target', q + '/')} AND {c}target_service_ty != 'service'))"
+        )
+    return f"{c}target = {literal(q)}"
+
+
+@dataclass
+class ListFilter:
+    """The filters of ``invocations list``, in the official CLI's order."""
+
+    services: Sequence[str] = ()
+    handlers: Sequence[str] = ()
+    keys: Sequence[str] = ()
+    deployments: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    all: bool = False
+    completion_result: str | None = None
+    virtual_objects_only: bool = False
+    zombie: bool = False
+    query: str | None = None
+    extra: list[str] = field(default_factory=list)
+
+    def conditions(self) -> list[str]:
+        out: list[str] = []
+        if self.query:
+            out.append(query_filter(self.query, "inv."))
+        if self.services:
+            out.append(in_list("inv.target_service_name", self.services))
+        if self.handlers:
+            out.append(in_list("inv.target_handler_name", self.handlers))
+        if self.keys:
+            out.append(in_list("inv.target_service_key", self.keys))
+        if self.virtual_objects_only:
+            out.append(
+                "inv.target_service_name IN "
+                "(SELECT name FROM sys_service WHERE ty = 'virtual_object')"
+            )
+        if self.zombie:
+            out.append(
+                "(inv.pinned_deployment_id IS NOT NULL AND "
+                "inv.pinned_deployment_id NOT IN (SELECT id FROM sys_deployment))"
+            )
+        if self.deployments:
+            out.append(
+                f"({in_list('inv.pinned_deployment_id', self.deployments)} OR "
+                f"{in_list('inv.last_attempt_deployment_id', self.deployments)})"
+            )
+        if self.completion_result:
+            out.append(
+                "inv.status = 'completed' AND "
+                f"inv.completion_result = {literal(self.completion_result)}"
+            )
+        elif self.all:
+            pass
+        elif self.statuses:
+            out.append(in_list("inv.status", self.statuses))
+        else:
+            out.append("inv.status != 'completed'")
+        out.extend(self.extra)
+        return out
+
+    def where(self) -> str:
+        conds = self.conditions()
+        return f" WHERE {' AND '.join(conds)}" if conds else ""
+
+
+def order_by(oldest_first: bool) -> str:
+    return (
+        " ORDER BY inv.created_at ASC, inv.id"
+        if oldest_first
+        else " ORDER BY inv.created_at DESC, inv.id"
+    )
+
+
+def list_ids(f: ListFilter, *, limit: int, oldest_first: bool) -> str:
+    return (
+        f"SELECT inv.id AS id FROM sys_invocation inv{f.where()}"
+        f"{order_by(oldest_first)} LIMIT {int(limit)}"
+    )
+
+
+def count(f: ListFilter, *, cap: int = 50_000) -> str:
+    return (
+        "SELECT COUNT(1) AS n FROM "
+        f"(SELECT inv.id FROM sys_invocation inv{f.where()} LIMIT {int(cap)})"
+    )
+
+
+def details(invocation_ids: Sequence[str], *, oldest_first: bool) -> str:
+    return (
+        "SELECT inv.*, dp.id IS NOT NULL AS pinned_deployment_exists "
+        f"FROM sys_invocation inv LEFT JOIN sys_deployment dp ON dp.id = inv.pinned_deployment_id "
+        f"WHERE {in_list('inv.id', invocation_ids)}{order_by(oldest_first)}"
+    )
+
+
+def journal(invocation_id: str, *, limit: int = 100) -> str:
+    return (
+        "SELECT sj.index AS idx, sj.entry_type, sj.name, sj.completed, sj.invoked_id, "
+        "sj.invoked_target, sj.sleep_wakeup_at, sj.promise_name, sj.version, sj.entry_json, "
+        f"sj.appended_at FROM sys_journal sj WHERE sj.id = {literal(invocation_id)} "
+        f"ORDER BY sj.index DESC LIMIT {int(limit)}"
+    )
+
+
+def resolve(query: str, raw_statuses: Sequence[str], *, negate: bool = False, limit: int) -> str:
+    """The bulk commands' resolver over ``sys_invocation_status`` (raw status values)."""
+    if negate:
+        status = f"status NOT IN ({', '.join(literal(s) for s in raw_statuses)})"
+    elif len(raw_statuses) == 1:
+        status = f"status = {literal(raw_statuses[0])}"
+    else:
+        status = in_list("status", raw_statuses)
+    return (
+        f"SELECT id, target, target_service_ty, status FROM sys_invocation_status "
+        f"WHERE {query_filter(query)} AND {status} LIMIT {int(limit)}"
+    )
+
+
+def columns_of(table: str) -> str:
+    return f"SELECT column_name FROM information_schema.columns WHERE table_name = {literal(table)}"

@@ -1,0 +1,208 @@
+"""The bulk invocation actions, written once: resolve, preview, confirm, act, report.
+
+cancel, kill, purge, pause, resume and restart-as-new differ only in the statuses they
+select, the admin operation they call, and their words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from restate_cli.errors import CliError, NotFound, UsageError
+
+if TYPE_CHECKING:
+    from restate_cli.admin.client import AdminClient
+    from restate_cli.admin.models import InvocationRef
+    from restate_cli.app import Runtime
+
+MAX_IN_FLIGHT = 64
+PREVIEW_ROWS = 500
+
+
+@dataclass(frozen=True)
+class Action:
+    verb: str  # cancel
+    op: str  # the admin operation: PATCH /invocations/{id}/<op>
+    done: str  # Cancelled
+    raw_statuses: tuple[str, ...]
+    negate: bool  # select every status except raw_statuses
+    works_on: str  # for the "nothing found" message
+    style: str = ""
+    needs_pause_api: bool = False
+
+
+ACTIONS = {
+    "cancel": Action(
+        "cancel", "cancel", "Cancelled", ("completed",), True, "non-completed", "magenta"
+    ),
+    "kill": Action("kill", "kill", "Killed", ("completed",), True, "non-completed", "bold red"),
+    "purge": Action("purge", "purge", "Purged", ("completed",), False, "completed"),
+    "restart": Action("restart", "restart-as-new", "Restarted", ("completed",), False, "completed"),
+    "resume": Action(
+        "resume",
+        "resume",
+        "Resumed",
+        ("paused", "invoked", "suspended"),
+        False,
+        "running, backing-off, suspended or paused",
+    ),
+    "pause": Action(
+        "pause",
+        "pause",
+        "Paused",
+        ("invoked", "suspended"),
+        False,
+        "running, backing-off or suspended",
+        needs_pause_api=True,
+    ),
+}
+
+_OTHER_COMMAND = {
+    "cancel": "To remove a completed invocation, use 'purge'.",
+    "kill": "To remove a completed invocation, use 'purge'.",
+    "purge": "To stop a running invocation, use 'cancel' or 'kill'.",
+    "restart": "",
+    "resume": "",
+    "pause": "",
+}
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    action: Action
+    query: str
+    limit: int = 500
+    dry_run: bool = False
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    ref: InvocationRef
+    http_status: int | None = None
+    error: str | None = None
+    new_invocation_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.ref.id,
+            "target": self.ref.target,
+            "status": _shown_status(self.ref.status),
+            "ok": self.ok,
+            "http_status": self.http_status,
+            "error": self.error,
+        }
+        if self.new_invocation_id is not None or self.ref.status == "completed":
+            data["new_invocation_id"] = self.new_invocation_id
+        return data
+
+
+def _shown_status(raw: str | None) -> str | None:
+    return {"inboxed": "pending", "invoked": "running"}.get(raw or "", raw)
+
+
+def validate(opts: BulkOptions) -> None:
+    """Flag and argument checks that need no server."""
+    from restate_cli.admin import sql
+
+    if opts.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    sql.query_filter(opts.query)  # raises UsageError for a malformed id or an empty query
+
+
+async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]:
+    from restate_cli.admin import sql
+    from restate_cli.admin.models import InvocationRef
+
+    a = opts.action
+    info = await client.info()
+    if a.needs_pause_api and info.api_version is not None and not info.supports_pause:
+        raise CliError(
+            f"pausing invocations needs admin API v3 (restate-server 1.6 or newer); "
+            f"{client.server} offers v{info.api_version}"
+        )
+    rows = await client.query(
+        sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit)
+    )
+    return [InvocationRef.model_validate(r) for r in rows]
+
+
+async def execute(
+    client: AdminClient, opts: BulkOptions, refs: list[InvocationRef], progress: Any = None
+) -> list[Outcome]:
+    """Send one admin call per invocation, at most ``MAX_IN_FLIGHT`` at a time."""
+    from restate_cli.admin.errors import ApiError
+    from restate_cli.errors import Unreachable
+
+    gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def one(ref: InvocationRef) -> Outcome:
+        out = Outcome(ref)
+        async with gate:
+            try:
+                response = await client.invocation_op(ref.id, opts.action.op, opts.params or None)
+                out.http_status = response.status_code
+                if opts.action.op == "restart-as-new":
+                    try:
+                        out.new_invocation_id = response.json().get("new_invocation_id")
+                    except (ValueError, AttributeError):
+                        out.error = "the server's answer had no new invocation id"
+            except ApiError as e:
+                out.http_status, out.error = e.status, e.reason
+            except Unreachable as e:
+                out.error = e.message
+        if progress is not None:
+            progress()
+        return out
+
+    return list(await asyncio.gather(*(one(r) for r in refs)))
+
+
+def run(rt: Runtime, opts: BulkOptions) -> None:
+    """The whole command: resolve → preview → confirm → act → report."""
+    from restate_cli.commands._common import confirm, run_with_client
+    from restate_cli.render import bulk as view
+
+    validate(opts)
+    a = opts.action
+    io, out = rt.io, rt.output
+
+    async def work(client: AdminClient) -> list[Outcome] | None:
+        refs = await resolve(client, opts)
+        if not refs:
+            note = _OTHER_COMMAND[a.verb]
+            raise NotFound(
+                f"no invocations found for query {opts.query!r}; {a.verb} works only on "
+                f"{a.works_on} invocations." + (f" {note}" if note else "")
+            )
+        if opts.dry_run:
+            view.dry_run(io, out, a, opts.query, refs)
+            return None
+        if not out.machine:
+            view.preview(io, out, refs, PREVIEW_ROWS)
+        confirm(
+            rt,
+            f"Are you sure you want to {a.verb} {_these(len(refs))}?",
+            what=f"{a.verb} {_these(len(refs))}",
+        )
+        with view.progress(io, len(refs)) as tick:
+            outcomes = await execute(client, opts, refs, tick)
+        return outcomes
+
+    outcomes = run_with_client(rt, work)
+    if outcomes is None:
+        return
+    view.report(io, out, a, opts.query, outcomes)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise CliError(f"failed to {a.verb} {len(failed)} of {len(outcomes)} invocations")
+
+
+def _these(n: int) -> str:
+    return "this invocation" if n == 1 else f"these {n} invocations"

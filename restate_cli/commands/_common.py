@@ -1,0 +1,79 @@
+"""Small helpers every command module uses: the runtime, asyncio, list flags, confirmation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+from restate_cli.errors import Aborted, UsageError
+
+if TYPE_CHECKING:
+    from restate_cli.admin.client import AdminClient
+    from restate_cli.app import Runtime
+
+T = TypeVar("T")
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    return ctx.find_root().obj
+
+
+def run_with_client(rt: Runtime, work: Callable[[AdminClient], Awaitable[T]]) -> T:
+    """Run ``work`` with a fresh admin client in a new event loop, then close the client."""
+
+    async def go() -> T:
+        client = rt.client()
+        try:
+            result = await work(client)
+        finally:
+            await client.aclose()
+        for warning in client.warnings:
+            from restate_cli.render.output import warn
+
+            warn(rt.io, warning)
+        return result
+
+    return asyncio.run(go())
+
+
+def split_list(values: Iterable[str] | None) -> list[str]:
+    """``--status a,b --status c`` → ``["a", "b", "c"]``, blanks dropped, order kept."""
+    out: list[str] = []
+    for value in values or ():
+        for piece in value.split(","):
+            piece = piece.strip()
+            if piece and piece not in out:
+                out.append(piece)
+    return out
+
+
+def confirm(rt: Runtime, prompt: str, *, what: str) -> None:
+    """Ask before a destructive action; ``--yes`` or ``CI`` answers for the user.
+
+    Without a terminal to ask on, refuse rather than hang or guess.
+    """
+    io = rt.io
+    if io.auto_confirm:
+        stream = io.console(stderr=rt.output.machine)
+        stream.print(f"{prompt} ", end="", markup=False)
+        stream.print("Auto-confirming --yes is set.", style="magenta", markup=False)
+        return
+    if not io.can_prompt:
+        raise UsageError(
+            f"refusing to {what} without confirmation: stdin is not a terminal",
+            hint="pass --yes (or set CI) to confirm",
+        )
+    console = io.console()
+    console.print(f"{prompt} [y/N] ", end="", markup=False)
+    io.out.flush()
+    answer = io.inp.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise Aborted("aborted: nothing was changed")
+
+
+def positive(value: Any, flag: str) -> None:
+    if value is not None and value < 1:
+        raise UsageError(f"{flag} must be at least 1")

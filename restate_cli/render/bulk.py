@@ -1,0 +1,163 @@
+"""What the bulk actions print: the preview, the progress bar, the summary and failures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from restate_cli.io import IO
+from restate_cli.render.output import (
+    OutputOptions,
+    new_table,
+    success,
+    warn,
+    write_json,
+    write_lines,
+    write_rows,
+)
+
+if TYPE_CHECKING:
+    from restate_cli.admin.models import InvocationRef
+    from restate_cli.commands._bulk import Action, Outcome
+
+PROGRESS_THRESHOLD = 8
+
+# What a 2xx status means for each operation, when it is not simply "done".
+_MEANINGS = {
+    ("cancel", 200): "removed at once",
+    ("cancel", 202): "signalled; the handler stops at its next await",
+    ("pause", 200): "already paused, or suspended (stays suspended)",
+    ("pause", 202): "paused",
+}
+
+
+def _status(raw: str | None) -> str:
+    return {"inboxed": "pending", "invoked": "running/backing-off"}.get(raw or "", raw or "")
+
+
+def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows: int) -> None:
+    table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
+    for ref in refs[:max_rows]:
+        table.add_row(Text(ref.id, style="bold"), ref.target, _status(ref.status))
+    console = io.console()
+    console.print(table)
+    if len(refs) > max_rows:
+        console.print(f"And {len(refs) - max_rows} other invocations...")
+    console.print()
+
+
+def dry_run(
+    io: IO, opts: OutputOptions, action: Action, query: str, refs: Sequence[InvocationRef]
+) -> None:
+    if opts.json:
+        write_json(
+            io,
+            {
+                "action": action.verb,
+                "query": query,
+                "dry_run": True,
+                "invocations": [
+                    {"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs
+                ],
+            },
+        )
+        return
+    if opts.quiet:
+        write_lines(io, [r.id for r in refs])
+        return
+    if opts.fmt:
+        write_rows(
+            io,
+            ("ID", "TARGET", "STATUS"),
+            [(r.id, r.target, _status(r.status)) for r in refs],
+            opts,
+        )
+        return
+    preview(io, opts, refs, len(refs))
+    io.console().print(
+        f"Dry run: would {action.verb} {len(refs)} invocation{'s' if len(refs) != 1 else ''}; "
+        "nothing was changed."
+    )
+
+
+@contextmanager
+def progress(io: IO, total: int) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on an interactive stderr for more than a handful of items."""
+    if not io.progress_ok or total < PROGRESS_THRESHOLD:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=io.console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("Working", total=total)
+    with bar:
+        yield lambda: bar.advance(task)
+
+
+def report(
+    io: IO, opts: OutputOptions, action: Action, query: str, outcomes: Sequence[Outcome]
+) -> None:
+    ok = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    if opts.json:
+        write_json(
+            io,
+            {
+                "action": action.verb,
+                "query": query,
+                "dry_run": False,
+                "succeeded": len(ok),
+                "failed": len(failed),
+                "results": [o.to_json() for o in outcomes],
+            },
+        )
+        return
+    if opts.quiet:
+        write_lines(
+            io,
+            [o.new_invocation_id or o.ref.id if action.verb == "restart" else o.ref.id for o in ok],
+        )
+        return
+    if opts.fmt:
+        headers = ("ID", "TARGET", "OK", "HTTP", "ERROR", "NEW ID")
+        rows = [
+            (o.ref.id, o.ref.target, o.ok, o.http_status, o.error, o.new_invocation_id)
+            for o in outcomes
+        ]
+        write_rows(io, headers, rows, opts)
+        return
+    console = io.console()
+    n = len(ok)
+    line = f"{action.done} {n} invocation{'s' if n != 1 else ''}"
+    meanings = Counter(_MEANINGS.get((action.verb, o.http_status or 0)) for o in ok)
+    meanings.pop(None, None)
+    if meanings:
+        line += " (" + ", ".join(f"{c} {m}" for m, c in meanings.items()) + ")"
+    if ok or not failed:
+        success(io, line)
+    if action.verb == "restart" and ok:
+        table = new_table(opts, headers=("OLD ID", "NEW ID"))
+        for o in ok:
+            table.add_row(o.ref.id, Text(o.new_invocation_id or "", style="bold"))
+        console.print(table)
+    if failed:
+        console.print()
+        warn(
+            io,
+            f"Failed to {action.verb} {len(failed)} invocation{'s' if len(failed) != 1 else ''}:",
+        )
+        table = new_table(opts, headers=("ID", "TARGET", "REASON"))
+        for o in failed:
+            table.add_row(o.ref.id, o.ref.target, Text(o.error or "", style="red"))
+        console.print(table)

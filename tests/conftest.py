@@ -1,0 +1,91 @@
+"""Fixtures: real restate-server instances, real SDK services, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from support.backend import Backend
+from support.cli import Result, clean_env, run_in_process, run_subprocess
+from support.processes import RestateServer, ServiceProcess
+
+SERVER_VERSIONS = [
+    v for v in os.environ.get("RESTATE_TEST_SERVERS", "1.7.12,1.6.2").split(",") if v
+]
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess().start(tmp_path_factory.mktemp("services"))
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture(scope="session", params=SERVER_VERSIONS, ids=lambda v: f"restate-{v}")
+def backend(
+    request: pytest.FixtureRequest,
+    services: ServiceProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Backend]:
+    """A real restate-server of each pinned version, with the test services registered."""
+    server = RestateServer(request.param, tmp_path_factory.mktemp(f"restate-{request.param}"))
+    try:
+        server.start()
+    except Exception:
+        server.stop()
+        raise
+    b = Backend(
+        f"restate-server {request.param}", request.param, server.admin_url, server.ingress_url
+    )
+    b.register(services.url)
+    yield b
+    server.stop()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    h = tmp_path / "home"
+    h.mkdir()
+    return h
+
+
+CliRunner = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(home: Path, backend: Backend) -> CliRunner:
+    """Run restate-cli in-process against ``backend``."""
+
+    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+        e = clean_env(home, {"RESTATE_ADMIN_URL": backend.admin_url, **(env or {})})
+        return run_in_process(list(args), e, stdin)
+
+    return run
+
+
+@pytest.fixture
+def cli_offline(home: Path) -> CliRunner:
+    """Run restate-cli in-process with no backend configured by the fixture."""
+
+    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+        return run_in_process(list(args), clean_env(home, env), stdin)
+
+    return run
+
+
+@pytest.fixture
+def cli_proc(home: Path) -> CliRunner:
+    """Run restate-cli as a real subprocess."""
+
+    def run(
+        *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+    ) -> Result:
+        return run_subprocess(list(args), clean_env(home, env), stdin, timeout)
+
+    return run

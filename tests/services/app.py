@@ -1,0 +1,100 @@
+"""Real restate-sdk services that put invocations into every status.
+
+Served by hypercorn on loopback by the test fixtures; registered with the server under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import restate
+from restate.exceptions import TerminalError
+from restate.retry_policy import InvocationRetryPolicy
+
+greeter = restate.Service("Greeter")
+
+
+@greeter.handler()
+async def greet(ctx: restate.Context, name: str) -> str:
+    return f"Hello {name}!"
+
+
+@greeter.handler()
+async def terminal(ctx: restate.Context, name: str) -> str:
+    raise TerminalError("terminal failure on purpose", status_code=418)
+
+
+@greeter.handler()
+async def failing(ctx: restate.Context, name: str) -> str:
+    raise Exception("Failing on purpose")
+
+
+@greeter.handler(
+    invocation_retry_policy=InvocationRetryPolicy(
+        initial_interval=timedelta(milliseconds=100), max_attempts=2, on_max_attempts="pause"
+    )
+)
+async def fail_then_pause(ctx: restate.Context, name: str) -> str:
+    raise Exception("fail_then_pause boom")
+
+
+@greeter.handler()
+async def sleepy(ctx: restate.Context, secs: float) -> str:
+    await ctx.sleep(timedelta(seconds=secs))
+    return "slept"
+
+
+@greeter.handler()
+async def busy(ctx: restate.Context, secs: float) -> str:
+    await asyncio.sleep(secs)
+    return "busy done"
+
+
+@greeter.handler()
+async def parent(ctx: restate.Context, secs: float) -> str:
+    """A one-way send, a delayed send, then an awaited call; compensates on failure."""
+    ctx.service_send(sleepy, arg=3600)
+    ctx.service_send(sleepy, arg=3600, send_delay=timedelta(hours=1))
+    try:
+        return await ctx.service_call(sleepy, arg=secs)
+    except TerminalError as e:
+        msg = e.message
+        await ctx.run("compensate", lambda: f"undo after {msg}")
+        raise TerminalError(f"compensated: {e.message}", status_code=e.status_code) from e
+
+
+@greeter.handler()
+async def grandparent(ctx: restate.Context, secs: float) -> str:
+    """Awaits ``parent``, which sends and calls further down: a three-level tree."""
+    ctx.service_send(sleepy, arg=3600)
+    ctx.service_send(sleepy, arg=3600, send_delay=timedelta(hours=1))
+    try:
+        return await ctx.service_call(parent, arg=secs)
+    except TerminalError as e:
+        await ctx.run("gp-compensate", lambda: "gp undo")
+        raise TerminalError(f"gp compensated: {e.message}", status_code=e.status_code) from e
+
+
+counter = restate.VirtualObject("Counter")
+
+
+@counter.handler()
+async def add(ctx: restate.ObjectContext, n: int) -> int:
+    value = (await ctx.get("count", type_hint=int) or 0) + n
+    ctx.set("count", value)
+    return value
+
+
+@counter.handler()
+async def hold(ctx: restate.ObjectContext, secs: float) -> str:
+    await ctx.sleep(timedelta(seconds=secs))
+    return "held"
+
+
+@counter.handler(kind="shared")
+async def get(ctx: restate.ObjectSharedContext) -> int:
+    return await ctx.get("count", type_hint=int) or 0
+
+
+app = restate.app(services=[greeter, counter])

@@ -1,0 +1,130 @@
+"""A running Restate-compatible backend as the tests see it: admin and ingress URLs, helpers."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+
+@dataclass
+class Backend:
+    kind: str  # "restate-server 1.7.12", "embedded", ...
+    version: str
+    admin_url: str
+    ingress_url: str
+
+    @property
+    def api_version(self) -> int:
+        return 4 if self.version >= "1.7" else 3
+
+    # -- admin ---------------------------------------------------------------------------
+
+    def register(self, uri: str) -> dict:
+        r = httpx.post(
+            f"{self.admin_url}/deployments",
+            json={"uri": uri, "use_http_11": True, "force": True},
+            timeout=30,
+        )
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        r = httpx.post(
+            f"{self.admin_url}/query",
+            json={"query": sql},
+            headers={"accept": "application/json"},
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["rows"]
+
+    def row(self, invocation_id: str) -> dict[str, Any] | None:
+        rows = self.query(f"SELECT * FROM sys_invocation WHERE id = '{invocation_id}'")
+        return rows[0] if rows else None
+
+    def status(self, invocation_id: str) -> str | None:
+        row = self.row(invocation_id)
+        return row["status"] if row else None
+
+    def wait(
+        self,
+        invocation_id: str,
+        check: Callable[[dict[str, Any] | None], bool],
+        timeout: float = 20.0,
+        what: str = "condition",
+    ) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout
+        row = None
+        while time.monotonic() < deadline:
+            row = self.row(invocation_id)
+            if check(row):
+                return row
+            time.sleep(0.1)
+        raise AssertionError(f"{invocation_id}: {what} not reached in {timeout}s; last row: {row}")
+
+    def wait_status(
+        self, invocation_id: str, *statuses: str, timeout: float = 20.0
+    ) -> dict[str, Any]:
+        row = self.wait(
+            invocation_id,
+            lambda r: r is not None and r["status"] in statuses,
+            timeout,
+            f"status in {statuses}",
+        )
+        assert row is not None
+        return row
+
+    def wait_gone(self, invocation_id: str, timeout: float = 20.0) -> None:
+        self.wait(invocation_id, lambda r: r is None, timeout, "removal")
+
+    # -- ingress -------------------------------------------------------------------------
+
+    def send(
+        self,
+        target: str,
+        body: Any = None,
+        *,
+        delay: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Start an invocation without waiting (``/send``); return its id."""
+        url = f"{self.ingress_url}/{_path(target)}/send"
+        if delay:
+            url += f"?delay={delay}"
+        headers = {"content-type": "application/json"}
+        if idempotency_key:
+            headers["idempotency-key"] = idempotency_key
+        r = httpx.post(url, content=json.dumps(body).encode(), headers=headers, timeout=30)
+        assert r.status_code == 202, f"{r.status_code} {r.text}"
+        return r.json()["invocationId"]
+
+    def call(self, target: str, body: Any = None, *, timeout: float = 30) -> httpx.Response:
+        url = f"{self.ingress_url}/{_path(target)}"
+        return httpx.post(
+            url,
+            content=json.dumps(body).encode(),
+            headers={"content-type": "application/json"},
+            timeout=timeout,
+        )
+
+    def children(self, parent_id: str) -> list[dict[str, Any]]:
+        return self.query(f"SELECT * FROM sys_invocation WHERE invoked_by_id = '{parent_id}'")
+
+
+def _path(target: str) -> str:
+    return "/".join(quote(part, safe="") for part in target.split("/"))
+
+
+def unique(prefix: str = "k") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def ids_of(rows: Iterable[dict[str, Any]]) -> set[str]:
+    return {r["id"] for r in rows}

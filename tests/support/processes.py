@@ -1,0 +1,146 @@
+"""Start and stop the real processes the tests need: restate-server and SDK services."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_DIR = Path(os.environ.get("RESTATE_TEST_NODE_DIR", ROOT / ".node"))
+SERVICES_DIR = ROOT / "tests" / "services"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def npm_binary(package_dir: str, name: str) -> Path:
+    """The native binary inside an npm package installed by scripts/install-restate."""
+    base = NODE_DIR / package_dir / "node_modules" / "@restatedev"
+    for candidate in sorted(base.glob(f"*-linux-*/bin/{name}")) + sorted(
+        base.glob(f"*/bin/{name}")
+    ):
+        if candidate.is_file():
+            return candidate
+    raise RuntimeError(
+        f"{name} is not installed under {NODE_DIR / package_dir}: run scripts/install-restate "
+        "(it needs node and npm)"
+    )
+
+
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError as e:
+            last = e
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s: {last}")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a process we started, by its PID: SIGTERM, then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+@dataclass
+class RestateServer:
+    version: str
+    base_dir: Path
+    admin_port: int = field(default_factory=free_port)
+    ingress_port: int = field(default_factory=free_port)
+    fabric_port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    @property
+    def ingress_url(self) -> str:
+        return f"http://127.0.0.1:{self.ingress_port}"
+
+    def start(self) -> RestateServer:
+        binary = npm_binary(f"server-{self.version}", "restate-server")
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        config = self.base_dir / "config.toml"
+        config.write_text(
+            f"""cluster-name = "test"
+node-name = "test"
+base-dir = "{self.base_dir / "data"}"
+bind-ip = "127.0.0.1"
+bind-port = {self.fabric_port}
+listen-mode = "tcp"
+disable-telemetry = true
+auto-provision = true
+
+[admin]
+bind-port = {self.admin_port}
+
+[ingress]
+bind-port = {self.ingress_port}
+"""
+        )
+        log = (self.base_dir / "server.log").open("wb")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
+        env["RUST_LOG"] = "warn"
+        self.proc = subprocess.Popen(
+            [str(binary), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+        wait_http(f"{self.admin_url}/health", 60, self.proc)
+        wait_http(f"{self.ingress_url}/restate/health", 60, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+
+@dataclass
+class ServiceProcess:
+    """An SDK app served by hypercorn on a loopback port."""
+
+    app: str = "app:app"
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, log_dir: Path) -> ServiceProcess:
+        log = (log_dir / f"service-{self.port}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hypercorn", self.app, "--bind", f"127.0.0.1:{self.port}"],
+            cwd=SERVICES_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_http(f"http://127.0.0.1:{self.port}/health", 30, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)

@@ -1,0 +1,93 @@
+"""The command line itself: help, version, aliases, global options anywhere, usage errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from restate_cli.app import hoist_global_options
+
+
+def test_version_and_help_are_light(cli_proc) -> None:
+    r = cli_proc("--version")
+    assert r.code == 0 and r.out.startswith("restate-cli ")
+    code = (
+        "import sys; from restate_cli.app import main; main(['--help']);"
+        "heavy = {'httpx', 'pydantic', 'rich.table', 'restate_cli.embedded.engine'} & set(sys.modules);"
+        "print('HEAVY', sorted(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY []" in out
+    assert "invocations" in out
+
+
+def test_console_script_entry_point(cli_proc) -> None:
+    r = cli_proc("invocations", "--help")
+    assert r.code == 0
+    for verb in (
+        "list",
+        "describe",
+        "cancel",
+        "kill",
+        "purge",
+        "pause",
+        "resume",
+        "restart-as-new",
+    ):
+        assert verb in r.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "hoisted"),
+    [
+        (["inv", "ls", "--json"], ["--json", "inv", "ls"]),
+        (
+            ["inv", "kill", "X", "-y", "--admin-url", "http://h:1"],
+            ["-y", "--admin-url", "http://h:1", "inv", "kill", "X"],
+        ),
+        (["sub", "create", "a", "b", "k=v", "--yes"], ["--yes", "sub", "create", "a", "b", "k=v"]),
+        (["inv", "ls", "-ojson", "-yq"], ["-ojson", "-yq", "inv", "ls"]),
+        (["inv", "ls", "--", "-y"], ["inv", "ls", "--", "-y"]),
+        (["inv", "ls", "--time-format=iso8601"], ["--time-format=iso8601", "inv", "ls"]),
+    ],
+)
+def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> None:
+    assert hoist_global_options(argv) == hoisted
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["inv", "ls", "--status", "bogus"], "unknown status 'bogus'"),
+        (["inv", "ls", "--completion-result", "success", "--all"], "cannot be combined with --all"),
+        (["inv", "ls", "--limit", "0"], "--limit must be at least 1"),
+        (["inv", "ls", "-n", "0", "-w"], "-n/--interval must be positive"),
+        (["--json", "-q", "inv", "ls"], "--json, -q and -o cannot be combined"),
+        (["-o", "xml", "inv", "ls"], "'xml' is not one of plain, tsv, markdown"),
+        (["inv", "cancel", "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4r!"], "base62 decode error"),
+        (["inv", "resume", "--deployment", "nope", "X"], "--deployment must be a deployment id"),
+        (["inv", "frobnicate"], "No such command"),
+        (["inv", "cancel"], "Missing argument"),
+    ],
+)
+def test_usage_errors_exit_2_before_any_request(
+    cli_offline, args: list[str], message: str | None
+) -> None:
+    r = cli_offline(*args, env={"RESTATE_ADMIN_URL": "http://127.0.0.1:9"})
+    assert r.code == 2, r
+    if message:
+        assert message in r.err
+    assert "Traceback" not in r.err
+    assert "cannot reach" not in r.err
+
+
+def test_aliases_and_prefixes(cli_offline) -> None:
+    for argv in (["inv", "ls", "--help"], ["invocations", "list", "--help"], ["i", "l", "--help"]):
+        r = cli_offline(*argv)
+        assert r.code == 0, r
+        assert "List invocations" in r.out
+    assert cli_offline("inv", "rm", "--help").out.count("Delete completed invocations") == 1

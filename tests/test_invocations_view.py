@@ -1,0 +1,147 @@
+"""What users see from ``invocations list`` and ``describe``, per status, on a real server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from support.backend import Backend
+from support.scenarios import Statuses, every_status
+
+
+@pytest.fixture(scope="module")
+def statuses(backend: Backend) -> Statuses:
+    return every_status(backend)
+
+
+def status_line(out: str) -> str:
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("Status:")]
+    assert lines, out
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [
+        ("success", r"^Status:\s+completed with success$"),
+        ("failure", r"^Status:\s+completed with failure$"),
+        ("running", r"^Status:\s+running  \(for (\d+ (ms|seconds?))( and \d+ ms)?\)$"),
+        ("suspended", r"^Status:\s+suspended  \(.* ago\)$"),
+        (
+            "backing-off",
+            r"^Status:\s+backing-off  \(for .*\. Retried [1-9]\d* times?\. "
+            r"(Next retry in .*|Next retry due now)\)$",
+        ),
+        ("paused", r"^Status:\s+paused$"),
+        (
+            "scheduled",
+            r"^Status:\s+scheduled  \(starts \d{4}-\d\d-\d\d \d\d:\d\d:\d\d.*, in 59 minutes.*\)$",
+        ),
+        ("pending", r"^Status:\s+pending  \(waiting for Counter/st-\w+ to be free\)$"),
+    ],
+)
+def test_describe_shows_each_status(cli, statuses: Statuses, name: str, pattern: str) -> None:
+    r = cli("invocations", "describe", statuses[name])
+    assert r.code == 0, r
+    line = status_line(r.out)
+    assert re.match(pattern, line), line
+    assert "in in" not in line and "))" not in line
+
+
+def test_describe_backing_off_shows_the_error_and_its_time(cli, statuses: Statuses) -> None:
+    r = cli("inv", "get", statuses["backing-off"])
+    assert r.code == 0, r
+    assert re.search(r"Error:\s+\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+00:00\]", r.out), r.out
+    assert "Exception('Failing on purpose')" in r.out
+    assert "Deployment:" in r.out and "using restate-sdk-python/1.3.0" in r.out
+
+
+def test_describe_completed_failure_shows_the_failure(cli, statuses: Statuses) -> None:
+    r = cli("inv", "describe", statuses["failure"])
+    assert re.search(r"Error:\s+\[418\] terminal failure on purpose", r.out), r.out
+    assert re.search(r"Deployment:\s+dp_\w+ \[required\]", r.out), r.out
+
+
+def test_describe_shows_the_journal_and_caller(cli, backend: Backend, statuses: Statuses) -> None:
+    r = cli("inv", "describe", statuses["pending"])
+    assert "[Ingress]" in r.out
+    assert f"└──(this)─> Counter/{statuses.key}/add" in r.out
+    r = cli("inv", "describe", statuses["suspended"])
+    assert re.search(r"#1 \[.*\] Command: Sleep until .* \(.* left\)", r.out), r.out
+    assert r.out.rstrip().endswith("└────>> suspended")
+
+
+def test_list_filters_by_key_and_shows_entries(cli, statuses: Statuses) -> None:
+    r = cli("inv", "ls", "--key", statuses.key)
+    assert r.code == 0, r
+    headers = re.findall(r"^  ❯ \[.*\] (inv_\w+)$", r.out, re.M)
+    assert headers == [statuses["pending"], statuses["holder"]]  # newest first
+    assert "Showing 2/2 invocations" in r.err
+
+
+def test_list_default_hides_completed_and_all_shows_them(cli, statuses: Statuses) -> None:
+    shown = {line for line in cli("-q", "inv", "ls", "--limit", "1000").lines}
+    assert statuses["running"] in shown and statuses["success"] not in shown
+    everything = set(cli("-q", "inv", "ls", "--all", "--limit", "1000").lines)
+    assert statuses["success"] in everything and statuses["failure"] in everything
+
+
+def test_list_status_and_completion_filters(cli, statuses: Statuses) -> None:
+    r = cli("-q", "inv", "ls", "--status", "paused,backing-off", "--limit", "1000")
+    assert statuses["paused"] in r.lines and statuses["backing-off"] in r.lines
+    assert statuses["running"] not in r.lines
+    r = cli("-q", "inv", "ls", "--completion-result", "failure", "--limit", "1000")
+    assert statuses["failure"] in r.lines and statuses["success"] not in r.lines
+    r = cli("-q", "inv", "ls", "--virtual-objects-only", "--limit", "1000")
+    assert statuses["pending"] in r.lines and statuses["running"] not in r.lines
+
+
+def test_list_query_argument_uses_target_prefix(cli, statuses: Statuses) -> None:
+    r = cli("-q", "inv", "ls", f"Counter/{statuses.key}/add")
+    assert r.lines == [statuses["pending"]]
+    r = cli("-q", "inv", "ls", f"Counter/{statuses.key}", "--oldest-first")
+    assert r.lines == [statuses["holder"], statuses["pending"]]
+
+
+def test_list_json_shape(cli, statuses: Statuses) -> None:
+    r = cli("--json", "inv", "ls", "--key", statuses.key)
+    data = r.json()
+    assert isinstance(data, list) and len(data) == 2
+    first = data[0]
+    assert first["id"] == statuses["pending"]
+    assert first["status"] == "pending"
+    assert first["target"] == f"Counter/{statuses.key}/add"
+    assert first["target_service_key"] == statuses.key
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", first["created_at"])
+    for field in (
+        "retry_count",
+        "next_retry_at",
+        "completion_result",
+        "deployment_id",
+        "invoked_by_id",
+    ):
+        assert field in first
+
+
+def test_describe_json_includes_journal(cli, statuses: Statuses) -> None:
+    data = cli("--json", "inv", "describe", statuses["suspended"]).json()
+    assert data["id"] == statuses["suspended"]
+    assert [e["entry_type"] for e in data["journal"]][:2] == ["Command: Input", "Command: Sleep"]
+
+
+def test_list_tsv_output(cli, statuses: Statuses) -> None:
+    r = cli("-o", "tsv", "inv", "ls", "--key", statuses.key)
+    rows = [line.split("\t") for line in r.lines]
+    assert rows[0][:3] == ["ID", "TARGET", "STATUS"]
+    assert rows[1][:3] == [statuses["pending"], f"Counter/{statuses.key}/add", "pending"]
+
+
+def test_describe_unknown_id_exits_4(cli) -> None:
+    r = cli("inv", "describe", "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf")
+    assert r.code == 4
+    assert r.err.startswith("Error: invocation inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf not found")
+
+
+def test_describe_malformed_id_is_a_usage_error(cli) -> None:
+    r = cli("inv", "describe", "inv_123")
+    assert r.code == 2 and "bad length" in r.err and "Traceback" not in r.err

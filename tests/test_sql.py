@@ -1,0 +1,85 @@
+"""SQL builders: every user string is a quoted literal; prefixes have no wildcards."""
+
+from __future__ import annotations
+
+import pytest
+
+from restate_cli.admin import sql
+from restate_cli.errors import UsageError
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("plain", "'plain'"),
+        ("it's", "'it''s'"),
+        ("'; DROP TABLE x; --", "'''; DROP TABLE x; --'"),
+        ("back\\slash", "'back\\slash'"),
+        ("a%b_c", "'a%b_c'"),
+    ],
+)
+def test_literal(value: str, quoted: str) -> None:
+    assert sql.literal(value) == quoted
+
+
+def test_literal_refuses_nul() -> None:
+    with pytest.raises(UsageError):
+        sql.literal("a\x00b")
+
+
+def test_query_forms() -> None:
+    assert sql.query_filter("Greeter") == "substr(target, 1, 8) = 'Greeter/'"
+    assert sql.query_filter("Greeter/greet") == (
+        "((target = 'Greeter/greet' AND target_service_ty = 'service') OR "
+        "(substr(target, 1, 14) = 'Greeter/greet/' AND target_service_ty != 'service'))"
+    )
+    assert sql.query_filter("Obj/k/h") == "target = 'Obj/k/h'"
+    assert sql.query_filter("  Greeter/  ") == "substr(target, 1, 8) = 'Greeter/'"
+    inv = "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf"
+    assert sql.query_filter(inv) == f"id = '{inv}'"
+
+
+def test_query_with_hostile_strings_is_quoted() -> None:
+    f = sql.query_filter("O'b/k%_")
+    assert "'O''b/k%_'" in f and "LIKE" not in f
+    assert sql.query_filter("a_b") == "substr(target, 1, 4) = 'a_b/'"
+
+
+def test_prefix_length_counts_characters() -> None:
+    assert sql.query_filter("Grüße") == "substr(target, 1, 6) = 'Grüße/'"
+
+
+@pytest.mark.parametrize(
+    "bad", ["inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4", "inv_0jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf", " / "]
+)
+def test_bad_queries_are_usage_errors(bad: str) -> None:
+    with pytest.raises(UsageError):
+        sql.query_filter(bad)
+
+
+def test_service_named_like_an_id_prefix_is_a_target() -> None:
+    assert sql.query_filter("inv_service/run").startswith("((target = 'inv_service/run'")
+    assert sql.query_filter("inv_service") == "substr(target, 1, 12) = 'inv_service/'"
+
+
+def test_list_filter_default_and_order() -> None:
+    f = sql.ListFilter(services=["A", "B'"], statuses=["running"], keys=["k"])
+    assert f.where() == (
+        " WHERE inv.target_service_name IN ('A', 'B''') AND inv.target_service_key IN ('k')"
+        " AND inv.status IN ('running')"
+    )
+    assert sql.ListFilter().where() == " WHERE inv.status != 'completed'"
+    assert sql.ListFilter(all=True).where() == ""
+    assert (
+        "inv.completion_result = 'failure'" in sql.ListFilter(completion_result="failure").where()
+    )
+
+
+def test_resolve_statement() -> None:
+    s = sql.resolve("Greeter", ("completed",), negate=True, limit=500)
+    assert s == (
+        "SELECT id, target, target_service_ty, status FROM sys_invocation_status "
+        "WHERE substr(target, 1, 8) = 'Greeter/' AND status NOT IN ('completed') LIMIT 500"
+    )
+    s = sql.resolve("Greeter", ("paused", "invoked"), limit=3)
+    assert s.endswith("AND status IN ('paused', 'invoked') LIMIT 3")
