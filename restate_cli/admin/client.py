@@ -37,6 +37,18 @@ class ServerInfo:
     api_version: int | None  # None: unknown (no usable /version)
     prefix: str
     ingress_endpoint: str | None = None
+    embedded_version: str | None = None  # set when the server is restate-cli's embedded runtime
+
+    @property
+    def embedded(self) -> bool:
+        return self.embedded_version is not None
+
+    @property
+    def kind(self) -> str:
+        """``embedded runtime 0.1.0`` or ``restate-server 1.7.12``, for messages."""
+        if self.embedded:
+            return f"embedded runtime {self.embedded_version}"
+        return f"restate-server {self.version or '(unknown version)'}"
 
     @property
     def version_tuple(self) -> tuple[int, ...]:
@@ -208,7 +220,14 @@ class AdminClient:
                 )
             api = min(server_max, MAX_API_VERSION)
             prefix = f"v{api}/" if api >= 2 else ""
-            return ServerInfo(version, api, prefix, data.get("ingress_endpoint"))
+            embedded = data.get("embedded_runtime")
+            return ServerInfo(
+                version,
+                api,
+                prefix,
+                data.get("ingress_endpoint"),
+                str(embedded) if embedded else None,
+            )
         if response.status_code in (401, 403):
             raise api_error(
                 response.status_code,
