@@ -1,10 +1,11 @@
 """Arrow IPC stream writer: every type round-trips through pyarrow, and through arrow-rs
-(by way of arro3) where that is installed.
+(by way of arro3) where that is installed, and the framing matches restate-server's.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,9 @@ try:
 except ImportError:  # pragma: no cover - arrow-rs checks are skipped without it
     arro3_io = None
 
+# POST /query with accept */* against restate-server 1.7.12: two LargeUtf8 columns
+# (`id` nullable, `status` not), one row per record batch.
+REAL_STREAM = Path(__file__).parent / "data" / "query-1.7.12.arrows"
 END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
 
@@ -201,6 +205,20 @@ def test_iter_stream_yields_messages() -> None:
     assert read(b"".join(parts)).column("n").to_pylist() == [1, 2, 3]
 
 
+def test_matches_real_server_stream() -> None:
+    """Same columns and rows as a real restate-server response: same schema, same table."""
+    real = REAL_STREAM.read_bytes()
+    assert real.endswith(END_OF_STREAM)
+    expected = read_all_ways(real)
+    assert expected.schema.metadata is None
+    columns = [Column(f.name, arrow.LARGE_UTF8, f.nullable) for f in expected.schema]
+    ours = read_all_ways(
+        arrow.encode_stream(columns, [list(r.values()) for r in expected.to_pylist()])
+    )
+    assert ours.schema.equals(expected.schema, check_metadata=True)
+    assert ours.equals(expected)
+
+
 def test_count_column_reads_as_int64() -> None:
     """The official CLI asserts column 0 is Int64 and reads its first value."""
     data = arrow.encode_stream([("count(*)", arrow.INT64, False)], [[42]])
@@ -212,6 +230,10 @@ def test_count_column_reads_as_int64() -> None:
         assert field.metadata is None
         assert table.schema.metadata is None
         assert table.column(0)[0].as_py() == 42
+    # The real server's schema has no metadata either, at schema or field level.
+    real = ipc.open_stream(REAL_STREAM.read_bytes()).schema
+    assert real.metadata is None
+    assert all(f.metadata is None for f in real)
 
 
 def test_encode_rows_infers_types() -> None:
