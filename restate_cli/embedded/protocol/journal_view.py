@@ -27,7 +27,7 @@ from restate_cli.embedded.protocol.framing import MessageType, is_command
 from restate_cli.embedded.protocol.notifications import Notification, decode_notification
 from restate_cli.embedded.protocol.results import Failure
 
-_COMMAND_NAMES = {
+_COMMAND_NAMES: dict[int, str] = {
     MessageType.INPUT: "Input",
     MessageType.OUTPUT: "Output",
     MessageType.GET_LAZY_STATE: "GetLazyState",
@@ -50,7 +50,7 @@ _COMMAND_NAMES = {
     MessageType.COMPLETE_AWAKEABLE: "CompleteAwakeable",
 }
 
-_COMPLETION_NAMES = {
+_COMPLETION_NAMES: dict[int, str] = {
     MessageType.GET_LAZY_STATE_COMPLETION: "GetLazyState",
     MessageType.GET_LAZY_STATE_KEYS_COMPLETION: "GetLazyStateKeys",
     MessageType.GET_PROMISE_COMPLETION: "GetPromise",
@@ -68,7 +68,10 @@ DAY_MS = 86_400_000
 
 
 def entry_type_name(msg_type: int) -> str:
-    """``sys_journal.entry_type``, e.g. ``Command: Input`` or ``Notification: Signal``."""
+    """``sys_journal.entry_type``, e.g. ``Command: Input`` or ``Notification: Signal``.
+
+    ``ValueError`` for a type that is not a known command or notification.
+    """
     if msg_type in _COMMAND_NAMES:
         return f"Command: {_COMMAND_NAMES[msg_type]}"
     if msg_type in _COMPLETION_NAMES:
@@ -79,7 +82,7 @@ def entry_type_name(msg_type: int) -> str:
 
 
 def entry_json(msg_type: int, payload: bytes, *, extra: Mapping[str, Any] | None = None) -> str:
-    """``sys_journal.entry_json`` for a V2 entry."""
+    """``sys_journal.entry_json`` for a V2 entry (``extra``: see the module docstring)."""
     if is_command(msg_type):
         cmd = decode_command(msg_type, payload)
         body = _command_json(cmd, extra or {})
@@ -244,6 +247,7 @@ def _attach_target(target: c.AttachTarget) -> dict[str, Any]:
 
 
 def _command_json(cmd: Command, extra: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any]
     match cmd:
         case c.InputCommand():
             body = {"headers": _headers(cmd.headers), "payload": list(cmd.value)}
@@ -303,6 +307,7 @@ def _command_json(cmd: Command, extra: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _command_lite_json(cmd: Command, extra: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any]
     match cmd:
         case c.InputCommand() | c.ClearAllStateCommand() | c.GetEagerStateKeysCommand():
             return {}
