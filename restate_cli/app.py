@@ -71,9 +71,7 @@ def group(
         (AliasGroup,),
         {"aliases": aliases or {}, "hidden_aliases": hidden_aliases or {}},
     )
-    return typer.Typer(
-        help=help, cls=cls, no_args_is_help=True, add_completion=False, rich_markup_mode=None
-    )
+    return typer.Typer(help=help, cls=cls, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
 
 @dataclass
@@ -204,17 +202,17 @@ def root(
             request_timeout_ms=request_timeout,
             insecure_skip_tls_verify=insecure,
         ),
-        output=OutputOptions(
-            json=json_out, quiet=quiet, fmt=fmt, table_style=style, time_format=tfmt
-        ),
+        output=OutputOptions(json=json_out, quiet=quiet, fmt=fmt, table_style=style, time_format=tfmt),
         verbose=verbose,
     )
 
 
 def _register() -> None:
-    from restate_cli.commands import invocations
+    from restate_cli.commands import deployments, dev, invocations
 
     app.add_typer(invocations.app, name="invocations")
+    app.add_typer(deployments.app, name="deployments")
+    app.command("dev", help="Run the embedded runtime in the foreground.")(dev.dev_cmd)
 
 
 _register()
@@ -286,9 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = any(a in ("-v", "--verbose", "-vv", "-vvv") for a in args)
     try:
-        result = app(
-            args=hoist_global_options(args), prog_name="restate-cli", standalone_mode=False
-        )
+        result = app(args=hoist_global_options(args), prog_name="restate-cli", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except CliError as e:
         _print_error(e, verbose)

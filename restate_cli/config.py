@@ -150,9 +150,7 @@ def normalize_admin_url(url: str, origin: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def resolve(
-    environ: Mapping[str, str], flags: Flags, *, config_path: Path | None = None
-) -> Settings:
+def resolve(environ: Mapping[str, str], flags: Flags, *, config_path: Path | None = None) -> Settings:
     """Combine defaults, config file, environment and flags into one ``Settings``."""
     path = config_path or config_file(environ)
     profiles = load_config_file(path)
@@ -219,9 +217,7 @@ def _cloud_token(profiles: Mapping[str, dict], path: Path) -> str:
     except (IndexError, KeyError, TypeError, ValueError):
         raise UsageError("Restate Cloud credentials are invalid") from None
     if expires < time.time():
-        raise UsageError(
-            "Restate Cloud credentials have expired", hint="log in to Restate Cloud again"
-        )
+        raise UsageError("Restate Cloud credentials have expired", hint="log in to Restate Cloud again")
     return str(token)
 
 

@@ -60,9 +60,7 @@ class IO:
         )
 
     @classmethod
-    def for_test(
-        cls, *, tty: bool = False, color: bool = False, yes: bool = False, stdin: str = ""
-    ) -> IO:
+    def for_test(cls, *, tty: bool = False, color: bool = False, yes: bool = False, stdin: str = "") -> IO:
         return cls(
             out=_io.StringIO(),
             err=_io.StringIO(),

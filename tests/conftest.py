@@ -13,11 +13,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.backend import Backend
 from support.cli import Result, clean_env, run_in_process, run_subprocess
-from support.processes import RestateServer, ServiceProcess
+from support.processes import EmbeddedRuntime, RestateServer, ServiceProcess
 
-SERVER_VERSIONS = [
-    v for v in os.environ.get("RESTATE_TEST_SERVERS", "1.7.12,1.6.2").split(",") if v
-]
+SERVER_VERSIONS = [v for v in os.environ.get("RESTATE_TEST_SERVERS", "1.7.12,1.6.2,embedded").split(",") if v]
 
 
 @pytest.fixture(scope="session")
@@ -33,16 +31,22 @@ def backend(
     services: ServiceProcess,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Backend]:
-    """A real restate-server of each pinned version, with the test services registered."""
+    """A real restate-server of each pinned version, and the embedded runtime (served by
+    ``restate-cli dev``), with the test services registered."""
+    if request.param == "embedded":
+        runtime = EmbeddedRuntime(tmp_path_factory.mktemp("embedded")).start()
+        b = Backend("embedded", "1.7.12", runtime.admin_url, runtime.ingress_url, runtime.data_dir)
+        b.register(services.url)
+        yield b
+        runtime.stop()
+        return
     server = RestateServer(request.param, tmp_path_factory.mktemp(f"restate-{request.param}"))
     try:
         server.start()
     except Exception:
         server.stop()
         raise
-    b = Backend(
-        f"restate-server {request.param}", request.param, server.admin_url, server.ingress_url
-    )
+    b = Backend(f"restate-server {request.param}", request.param, server.admin_url, server.ingress_url)
     b.register(services.url)
     yield b
     server.stop()
@@ -63,8 +67,11 @@ def cli(home: Path, backend: Backend) -> CliRunner:
     """Run restate-cli in-process against ``backend``."""
 
     def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
-        e = clean_env(home, {"RESTATE_ADMIN_URL": backend.admin_url, **(env or {})})
-        return run_in_process(list(args), e, stdin)
+        if backend.data_dir is not None:  # the default: no URL, the dev process of the data dir
+            target = {"RESTATE_CLI_HOME": str(backend.data_dir)}
+        else:
+            target = {"RESTATE_ADMIN_URL": backend.admin_url}
+        return run_in_process(list(args), clean_env(home, {**target, **(env or {})}), stdin)
 
     return run
 
@@ -83,9 +90,7 @@ def cli_offline(home: Path) -> CliRunner:
 def cli_proc(home: Path) -> CliRunner:
     """Run restate-cli as a real subprocess."""
 
-    def run(
-        *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
-    ) -> Result:
+    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60) -> Result:
         return run_subprocess(list(args), clean_env(home, env), stdin, timeout)
 
     return run

@@ -90,9 +90,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("typ", "pa_type", "values", "expected"), CASES, ids=[c[0].name for c in CASES]
-)
+@pytest.mark.parametrize(("typ", "pa_type", "values", "expected"), CASES, ids=[c[0].name for c in CASES])
 def test_round_trip(typ: arrow.ArrowType, pa_type: Any, values: list, expected: list) -> None:
     data = arrow.encode_stream([("c", typ)], [[v] for v in values])
     table = read_all_ways(data)
@@ -104,9 +102,7 @@ def test_round_trip(typ: arrow.ArrowType, pa_type: Any, values: list, expected: 
 
 def test_nulls_cross_byte_boundaries() -> None:
     values = [None if i % 3 == 0 else i for i in range(21)]
-    data = arrow.encode_stream(
-        [("n", arrow.INT64), ("s", arrow.UTF8)], [[v, v and str(v)] for v in values]
-    )
+    data = arrow.encode_stream([("n", arrow.INT64), ("s", arrow.UTF8)], [[v, v and str(v)] for v in values])
     table = read_all_ways(data)
     assert table.column("n").to_pylist() == values
     assert table.column("s").to_pylist() == [v and str(v) for v in values]
@@ -212,9 +208,7 @@ def test_matches_real_server_stream() -> None:
     expected = read_all_ways(real)
     assert expected.schema.metadata is None
     columns = [Column(f.name, arrow.LARGE_UTF8, f.nullable) for f in expected.schema]
-    ours = read_all_ways(
-        arrow.encode_stream(columns, [list(r.values()) for r in expected.to_pylist()])
-    )
+    ours = read_all_ways(arrow.encode_stream(columns, [list(r.values()) for r in expected.to_pylist()]))
     assert ours.schema.equals(expected.schema, check_metadata=True)
     assert ours.equals(expected)
 

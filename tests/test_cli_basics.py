@@ -18,9 +18,7 @@ def test_version_and_help_are_light(cli_proc) -> None:
         "heavy = {'httpx', 'pydantic', 'rich.table', 'restate_cli.embedded.engine'} & set(sys.modules);"
         "print('HEAVY', sorted(heavy))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
     assert "invocations" in out
 
@@ -74,9 +72,7 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
         (["inv", "cancel"], "Missing argument"),
     ],
 )
-def test_usage_errors_exit_2_before_any_request(
-    cli_offline, args: list[str], message: str | None
-) -> None:
+def test_usage_errors_exit_2_before_any_request(cli_offline, args: list[str], message: str | None) -> None:
     r = cli_offline(*args, env={"RESTATE_ADMIN_URL": "http://127.0.0.1:9"})
     assert r.code == 2, r
     if message:

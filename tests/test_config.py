@@ -50,9 +50,7 @@ bearer_token = "staging-token"
     assert s.admin_url == "https://staging.example.com:9070/"
     assert s.bearer_token == "staging-token"
     assert s.environment_source == "$RESTATE_ENVIRONMENT"
-    s = resolve(
-        env(tmp_path, RESTATE_ENVIRONMENT="staging", RESTATE_ADMIN_URL="http://a:1"), Flags()
-    )
+    s = resolve(env(tmp_path, RESTATE_ENVIRONMENT="staging", RESTATE_ADMIN_URL="http://a:1"), Flags())
     assert s.admin_url == "http://a:1/"
     s = resolve(
         env(tmp_path, RESTATE_ENVIRONMENT="staging", RESTATE_AUTH_TOKEN="t"),
@@ -86,9 +84,7 @@ def test_restate_host_sets_the_admin_port(tmp_path: Path) -> None:
 
 
 def test_unknown_environment_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(
-        UsageError, match="no Restate admin endpoint is configured for environment 'nope'"
-    ):
+    with pytest.raises(UsageError, match="no Restate admin endpoint is configured for environment 'nope'"):
         resolve(env(tmp_path), Flags(environment="nope"))
 
 

@@ -171,9 +171,7 @@ def greet_body(name: str) -> bytes:
     return encode_frame(MessageType.START, start) + encode_frame(*json_input(name))
 
 
-async def invoke(
-    client: DeploymentClient, url: str, service: str, handler: str, body: bytes
-) -> list[Frame]:
+async def invoke(client: DeploymentClient, url: str, service: str, handler: str, body: bytes) -> list[Frame]:
     result = await client.invoke(
         url, service, handler, version=6, invocation_id=INVOCATION_ID, key=None, body=body,
         timeout=10,
@@ -262,9 +260,7 @@ def test_discovery_errors(odd: str, path: str, message: str) -> None:
 
 def test_discovery_of_nothing() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(
-        DiscoveryError, match=f"cannot reach {url}/discover: .*Connect call failed"
-    ) as info:
+    with pytest.raises(DiscoveryError, match=f"cannot reach {url}/discover: .*Connect call failed") as info:
         asyncio.run(discover(url, timeout=2))
     assert "\n" not in str(info.value)
 
@@ -297,9 +293,7 @@ def test_greet_golden_response(sdk: str) -> None:
     )  # fmt: skip
     assert result.server == "restate-sdk-python/1.3.0"
     assert b"".join(f.encode() for f in result.frames) == (
-        bytes.fromhex("040100000000001272100a0e")
-        + b'"Hello World!"'
-        + bytes.fromhex("0003000000000000")
+        bytes.fromhex("040100000000001272100a0e") + b'"Hello World!"' + bytes.fromhex("0003000000000000")
     )
 
 
@@ -385,9 +379,7 @@ def test_call_and_one_way_send(sdk: str) -> None:
         (MessageType.CALL_INVOCATION_ID_COMPLETION, child_2),
     ]
     result = (MessageType.CALL_COMPLETION, encode_call_completion(3, value=b'"Hello Bob!"'))
-    assert output_of(attempt(sdk, "Proto", "caller", [*journal, result])).value == (
-        b'"caller:Hello Bob!"'
-    )
+    assert output_of(attempt(sdk, "Proto", "caller", [*journal, result])).value == (b'"caller:Hello Bob!"')
 
     cancel = (MessageType.SIGNAL_NOTIFICATION, encode_signal_notification(index=CANCEL_SIGNAL))
     frames = attempt(sdk, "Proto", "caller", [*journal, cancel])
@@ -518,9 +510,7 @@ def test_keep_alive_outlives_the_servers_connection_limit(sdk: str) -> None:
 
     async def go() -> list[list[Frame]]:
         async with DeploymentClient() as client:
-            return [
-                await invoke(client, sdk, "Proto", "greet", greet_body("x")) for _ in range(1100)
-            ]
+            return [await invoke(client, sdk, "Proto", "greet", greet_body("x")) for _ in range(1100)]
 
     assert all(output_of(frames).value == b'"Hello x!"' for frames in asyncio.run(go()))
 

@@ -37,9 +37,7 @@ def mock_server(monkeypatch: pytest.MonkeyPatch) -> Callable[[Handler], list[htt
             return handler(request)
 
         def open_client(settings):
-            return AdminClient(
-                settings, transport=httpx.MockTransport(record), base_url="http://mock:9070/"
-            )
+            return AdminClient(settings, transport=httpx.MockTransport(record), base_url="http://mock:9070/")
 
         monkeypatch.setattr(backend_module, "open_client", open_client)
         return seen
@@ -232,9 +230,7 @@ def test_version_fallback_to_health_warns(cli_offline, mock_server) -> None:
     ("response", "message"),
     [
         (
-            httpx.Response(
-                200, content=b"<html>not json</html>", headers={"content-type": "text/html"}
-            ),
+            httpx.Response(200, content=b"<html>not json</html>", headers={"content-type": "text/html"}),
             "lacks JSON /query support",
         ),
         (
@@ -324,9 +320,7 @@ def test_request_timeout_exits_3(cli_offline, hanging_server: int) -> None:
 
 
 def test_token_is_sent_and_never_printed(cli_offline, mock_server) -> None:
-    seen = mock_server(
-        lambda r: httpx.Response(401, json={"message": "bad token", "restate_code": None})
-    )
+    seen = mock_server(lambda r: httpx.Response(401, json={"message": "bad token", "restate_code": None}))
     r = cli_offline("-v", "inv", "ls", env={"RESTATE_AUTH_TOKEN": "sekrit-token"})
     assert r.code == 1
     assert seen[0].headers["authorization"] == "Bearer sekrit-token"

@@ -100,9 +100,7 @@ def test_resume_on_latest_deployment(cli, backend: Backend) -> None:
     ("target_key", "decoy_key"),
     [("a_b", "axb"), ("p%", "pXYZ"), ("it's", "its"), ("x' OR '1'='1", "x")],
 )
-def test_prefix_strings_match_themselves(
-    cli, backend: Backend, target_key: str, decoy_key: str
-) -> None:
+def test_prefix_strings_match_themselves(cli, backend: Backend, target_key: str, decoy_key: str) -> None:
     base = unique("h")
     target = backend.send(f"Counter/{base}{target_key}/hold", 3600)
     decoy = backend.send(f"Counter/{base}{decoy_key}/hold", 3600)

@@ -64,9 +64,7 @@ from restate_cli.embedded.protocol import (
 from restate_cli.embedded.protocol.protobuf import Fields, Writer, encode_varint, read_varint
 from restate_cli.ids import IdError, parse_invocation_id
 
-GOLDEN = json.loads((Path(__file__).parent / "data" / "journal-restate-1.7.12.json").read_text())[
-    "entries"
-]
+GOLDEN = json.loads((Path(__file__).parent / "data" / "journal-restate-1.7.12.json").read_text())["entries"]
 TYPE_BY_NAME = {entry_type_name(t): t for t in MessageType if is_command(t) or is_notification(t)}
 
 
@@ -153,9 +151,7 @@ def test_writer_omits_defaults_but_keeps_empty_messages() -> None:
     w = Writer().uint(1, 0).string(2, "").blob(3, b"").boolean(5, False).packed(6, [])
     assert w.finish() == b""
     assert Writer().message(4, b"").finish() == bytes.fromhex("2200")
-    assert Writer().uint(2, 0, always=True).string(3, "", always=True).finish() == bytes.fromhex(
-        "10001a00"
-    )
+    assert Writer().uint(2, 0, always=True).string(3, "", always=True).finish() == bytes.fromhex("10001a00")
 
 
 def test_fields_round_trip_with_packed_and_unpacked_repeats() -> None:
@@ -209,9 +205,7 @@ def test_golden_start_and_input() -> None:
         known_entries=1,
         random_seed=12345,
     )
-    body = encode_frame(MessageType.START, start) + encode_frame(
-        MessageType.INPUT, encode_input(b'"World"')
-    )
+    body = encode_frame(MessageType.START, start) + encode_frame(MessageType.INPUT, encode_input(b'"World"'))
     expected = (
         "0000000000000044"
         "0a18" + bytes(range(1, 25)).hex() + "1223" + b"inv_1probe0000000000000000000000000".hex()
@@ -357,10 +351,7 @@ def test_acks() -> None:
 def test_notification_encoders_match_the_wire() -> None:
     failure = Failure(409, "promise was already completed", (("k", "v"),))
     assert encode_sleep_completion(1).hex() == "08012200"
-    assert (
-        encode_call_invocation_id_completion(1, "inv_1x").hex()
-        == "08018201" + "06" + b"inv_1x".hex()
-    )
+    assert encode_call_invocation_id_completion(1, "inv_1x").hex() == "08018201" + "06" + b"inv_1x".hex()
     assert encode_call_completion(3, value=b"").hex() == "08032a00"
     assert encode_call_completion(3, failure=failure) == (
         bytes.fromhex("080332") + bytes([len(failure.encode())]) + failure.encode()
@@ -423,9 +414,7 @@ def _reencode(msg_type: int, payload: bytes) -> bytes:
 NOTIFICATIONS = [e for e in GOLDEN if e["entry_type"].startswith("Notification")]
 
 
-@pytest.mark.parametrize(
-    "entry", NOTIFICATIONS, ids=[f"{e['scenario']}-{e['index']}" for e in NOTIFICATIONS]
-)
+@pytest.mark.parametrize("entry", NOTIFICATIONS, ids=[f"{e['scenario']}-{e['index']}" for e in NOTIFICATIONS])
 def test_notifications_are_byte_identical_to_restate_server(entry: dict[str, Any]) -> None:
     msg_type = TYPE_BY_NAME[entry["entry_type"]]
     assert _reencode(msg_type, bytes.fromhex(entry["raw"])).hex() == entry["raw"]
@@ -519,9 +508,7 @@ def _extra(expected: dict[str, Any]) -> dict[str, Any] | None:
     if call is None:
         return None
     ((variant, target),) = call["request"]["invocation_target"].items()
-    service_type = {"Service": "SERVICE", "VirtualObject": "VIRTUAL_OBJECT"}.get(
-        variant, "WORKFLOW"
-    )
+    service_type = {"Service": "SERVICE", "VirtualObject": "VIRTUAL_OBJECT"}.get(variant, "WORKFLOW")
     return {
         "invocation_id": call["request"]["invocation_id"],
         "service_type": service_type,

@@ -70,9 +70,7 @@ def test_list_filter_default_and_order() -> None:
     )
     assert sql.ListFilter().where() == " WHERE inv.status != 'completed'"
     assert sql.ListFilter(all=True).where() == ""
-    assert (
-        "inv.completion_result = 'failure'" in sql.ListFilter(completion_result="failure").where()
-    )
+    assert "inv.completion_result = 'failure'" in sql.ListFilter(completion_result="failure").where()
 
 
 def test_resolve_statement() -> None:

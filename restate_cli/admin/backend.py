@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from restate_cli.admin.client import AdminClient
-from restate_cli.config import LOCAL_ADMIN_URL, Settings
+from restate_cli.config import Settings
 
 
 def open_client(settings: Settings) -> AdminClient:
-    """An admin client for ``settings``; with no remote configured, the local default."""
-    if settings.embedded:
-        return AdminClient(settings, base_url=LOCAL_ADMIN_URL)
-    return AdminClient(settings)
+    """An admin client for ``settings``.
+
+    With no remote configured, the embedded runtime of the data directory: over loopback
+    when a ``restate-cli dev`` process serves it, otherwise its admin API mounted
+    in-process over the same store.
+    """
+    if not settings.embedded:
+        return AdminClient(settings)
+    from restate_cli.embedded.locate import running_dev
+
+    dev = running_dev(settings.data_dir)
+    if dev is not None:
+        return AdminClient(settings, base_url=dev["admin_url"])
+    import httpx
+
+    from restate_cli.embedded.inprocess import admin_app
+
+    transport = httpx.ASGITransport(app=admin_app(settings.data_dir))
+    return AdminClient(settings, transport=transport, base_url="http://embedded/")

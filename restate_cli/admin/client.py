@@ -169,9 +169,7 @@ class AdminClient:
         except httpx.ConnectError as e:
             raise unreachable(self.server, _connect_detail(e)) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
-            raise unreachable(
-                self.server, f"the connection broke ({e or type(e).__name__})"
-            ) from None
+            raise unreachable(self.server, f"the connection broke ({e or type(e).__name__})") from None
         except httpx.UnsupportedProtocol:
             raise unreachable(self.server, "unsupported URL scheme") from None
         except httpx.HTTPError as e:
@@ -199,9 +197,7 @@ class AdminClient:
         return self._info
 
     async def _negotiate(self) -> ServerInfo:
-        response = await self._send(
-            "GET", "version", None, {"accept": "application/json"}, None, None
-        )
+        response = await self._send("GET", "version", None, {"accept": "application/json"}, None, None)
         data: Any = None
         if response.status_code == 200:
             try:
@@ -265,9 +261,7 @@ class AdminClient:
                 f"the Restate server at {self.server} sent an unreadable /query answer"
             ) from None
         if not isinstance(rows, list):
-            raise ProtocolError(
-                f"the Restate server at {self.server} sent an unreadable /query answer"
-            )
+            raise ProtocolError(f"the Restate server at {self.server} sent an unreadable /query answer")
         return rows
 
     # -- invocation operations ---------------------------------------------------------
@@ -283,18 +277,14 @@ class AdminClient:
                 raise ProtocolError(
                     f"{op} needs restate-server 1.5 or newer; {self.server} runs {info.version}"
                 )
-            return await self.request(
-                "DELETE", f"invocations/{invocation_id}", params={"mode": mode}
-            )
+            return await self.request("DELETE", f"invocations/{invocation_id}", params={"mode": mode})
         try:
             return await self.request("PATCH", f"invocations/{invocation_id}/{op}", params=params)
         except ApiError as e:
             # An unknown route (empty 404) or a DELETE-only route (405): a server without PATCH.
             legacy = LEGACY_MODES.get(op)
             if legacy and (e.status == 405 or (e.status == 404 and not e.server_message)):
-                return await self.request(
-                    "DELETE", f"invocations/{invocation_id}", params={"mode": legacy}
-                )
+                return await self.request("DELETE", f"invocations/{invocation_id}", params={"mode": legacy})
             raise
 
     # -- JSON resources --------------------------------------------------------------

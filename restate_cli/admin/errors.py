@@ -66,9 +66,7 @@ class ApiError(CliError):
         text = self.server_message or _REASONS.get(self.status, "no message")
         if self.restate_code and not text.startswith(f"[{self.restate_code}]"):
             text = f"[{self.restate_code}] {text}"
-        return f"{text} (HTTP {self.status} {_REASONS.get(self.status, '')}".rstrip() + (
-            f" from {self.url})"
-        )
+        return f"{text} (HTTP {self.status} {_REASONS.get(self.status, '')}".rstrip() + (f" from {self.url})")
 
 
 class ApiNotFound(ApiError, NotFound):
@@ -113,6 +111,5 @@ def api_error(status: int, body: bytes, content_type: str, url: str) -> ApiError
 def unreachable(server: str, detail: str) -> Unreachable:
     return Unreachable(
         f"cannot reach the Restate admin API at {server}: {detail}",
-        hint="check that the server is running and reachable, "
-        "and --admin-url, -e or $RESTATE_ADMIN_URL",
+        hint="check that the server is running and reachable, and --admin-url, -e or $RESTATE_ADMIN_URL",
     )

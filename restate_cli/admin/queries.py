@@ -72,7 +72,5 @@ async def describe_invocation(
     client: AdminClient, invocation_id: str
 ) -> tuple[Invocation, list[JournalEntry], int | None]:
     """The invocation, its last journal entries, and its journal length when known."""
-    inv, entries = await asyncio.gather(
-        get_invocation(client, invocation_id), journal(client, invocation_id)
-    )
+    inv, entries = await asyncio.gather(get_invocation(client, invocation_id), journal(client, invocation_id))
     return inv, entries, inv.journal_size

@@ -68,9 +68,7 @@ def query_filter(query: str, column_prefix: str = "") -> str:
             raise UsageError(f"invalid invocation id {q!r}: {e}") from None
     q = q.rstrip("/")
     if not q:
-        raise UsageError(
-            "the query is empty: give an invocation id or a target such as Service/handler"
-        )
+        raise UsageError("the query is empty: give an invocation id or a target such as Service/handler")
     slashes = q.count("/")
     if slashes == 0:
         return starts_with(f"{c}target", q + "/")
@@ -110,8 +108,7 @@ class ListFilter:
             out.append(in_list("inv.target_service_key", self.keys))
         if self.virtual_objects_only:
             out.append(
-                "inv.target_service_name IN "
-                "(SELECT name FROM sys_service WHERE ty = 'virtual_object')"
+                "inv.target_service_name IN (SELECT name FROM sys_service WHERE ty = 'virtual_object')"
             )
         if self.zombie:
             out.append(
@@ -125,8 +122,7 @@ class ListFilter:
             )
         if self.completion_result:
             out.append(
-                "inv.status = 'completed' AND "
-                f"inv.completion_result = {literal(self.completion_result)}"
+                f"inv.status = 'completed' AND inv.completion_result = {literal(self.completion_result)}"
             )
         elif self.all:
             pass
@@ -143,25 +139,17 @@ class ListFilter:
 
 
 def order_by(oldest_first: bool) -> str:
-    return (
-        " ORDER BY inv.created_at ASC, inv.id"
-        if oldest_first
-        else " ORDER BY inv.created_at DESC, inv.id"
-    )
+    return " ORDER BY inv.created_at ASC, inv.id" if oldest_first else " ORDER BY inv.created_at DESC, inv.id"
 
 
 def list_ids(f: ListFilter, *, limit: int, oldest_first: bool) -> str:
     return (
-        f"SELECT inv.id AS id FROM sys_invocation inv{f.where()}"
-        f"{order_by(oldest_first)} LIMIT {int(limit)}"
+        f"SELECT inv.id AS id FROM sys_invocation inv{f.where()}{order_by(oldest_first)} LIMIT {int(limit)}"
     )
 
 
 def count(f: ListFilter, *, cap: int = 50_000) -> str:
-    return (
-        "SELECT COUNT(1) AS n FROM "
-        f"(SELECT inv.id FROM sys_invocation inv{f.where()} LIMIT {int(cap)})"
-    )
+    return f"SELECT COUNT(1) AS n FROM (SELECT inv.id FROM sys_invocation inv{f.where()} LIMIT {int(cap)})"
 
 
 def details(invocation_ids: Sequence[str], *, oldest_first: bool) -> str:

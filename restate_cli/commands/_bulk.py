@@ -34,9 +34,7 @@ class Action:
 
 
 ACTIONS = {
-    "cancel": Action(
-        "cancel", "cancel", "Cancelled", ("completed",), True, "non-completed", "magenta"
-    ),
+    "cancel": Action("cancel", "cancel", "Cancelled", ("completed",), True, "non-completed", "magenta"),
     "kill": Action("kill", "kill", "Killed", ("completed",), True, "non-completed", "bold red"),
     "purge": Action("purge", "purge", "Purged", ("completed",), False, "completed"),
     "restart": Action("restart", "restart-as-new", "Restarted", ("completed",), False, "completed"),
@@ -127,9 +125,7 @@ async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]
             f"pausing invocations needs admin API v3 (restate-server 1.6 or newer); "
             f"{client.server} offers v{info.api_version}"
         )
-    rows = await client.query(
-        sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit)
-    )
+    rows = await client.query(sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit))
     return [InvocationRef.model_validate(r) for r in rows]
 
 

@@ -34,9 +34,7 @@ STATUS_VALUES = (
     "paused",
     "completed",
 )
-QUERY_HELP = (
-    "An invocation id, or a target: Service, Service/handler, Object/key, Object/key/handler"
-)
+QUERY_HELP = "An invocation id, or a target: Service, Service/handler, Object/key, Object/key/handler"
 
 
 @app.command("list")
@@ -65,14 +63,10 @@ def list_cmd(
         False, "--virtual-objects-only", help="Only virtual-object invocations"
     ),
     all_: bool = typer.Option(False, "--all", help="Include completed invocations"),
-    oldest_first: bool = typer.Option(
-        False, "--oldest-first", help="Oldest first (default: newest first)"
-    ),
+    oldest_first: bool = typer.Option(False, "--oldest-first", help="Oldest first (default: newest first)"),
     limit: int = typer.Option(100, "--limit", help="At most this many invocations"),
     watch: bool = typer.Option(False, "-w", "--watch", help="Refresh continuously"),
-    interval: float = typer.Option(
-        1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"
-    ),
+    interval: float = typer.Option(1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"),
 ) -> None:
     """List invocations (by default, those not completed)."""
     from restate_cli.admin.sql import ListFilter
@@ -106,9 +100,7 @@ def list_cmd(
     _watch(rt, watch, interval, lambda client: _list(rt, client, filt, limit, oldest_first))
 
 
-async def _list(
-    rt: Runtime, client: AdminClient, filt: ListFilter, limit: int, oldest_first: bool
-) -> None:
+async def _list(rt: Runtime, client: AdminClient, filt: ListFilter, limit: int, oldest_first: bool) -> None:
     from restate_cli.admin.queries import list_invocations
     from restate_cli.render import invocations as view
     from restate_cli.render.output import write_json, write_lines, write_rows
@@ -131,13 +123,9 @@ async def _list(
 @app.command("describe")
 def describe_cmd(
     ctx: typer.Context,
-    invocation_id: str = typer.Argument(
-        ..., metavar="INVOCATION_ID", help="The invocation id (inv_…)"
-    ),
+    invocation_id: str = typer.Argument(..., metavar="INVOCATION_ID", help="The invocation id (inv_…)"),
     watch: bool = typer.Option(False, "-w", "--watch", help="Refresh continuously"),
-    interval: float = typer.Option(
-        1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"
-    ),
+    interval: float = typer.Option(1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"),
 ) -> None:
     """Show everything about one invocation, with its journal."""
     from restate_cli import ids

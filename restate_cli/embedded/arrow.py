@@ -162,8 +162,7 @@ def encode_rows(
     if unknown := types.keys() - set(names):
         raise ValueError(f"types given for unknown columns: {', '.join(sorted(unknown))}")
     columns = [
-        Column(name, types.get(name) or infer_type(row[i] for row in rows))
-        for i, name in enumerate(names)
+        Column(name, types.get(name) or infer_type(row[i] for row in rows)) for i, name in enumerate(names)
     ]
     return encode_stream(columns, rows)
 
@@ -258,9 +257,7 @@ def _encode_array(
         if convert:
             values = [None if v is None else convert(v) for v in values]
         zero = 0.0 if typ.code == "d" else 0
-        buffers.append(
-            struct.pack(f"<{len(values)}{typ.code}", *(zero if v is None else v for v in values))
-        )
+        buffers.append(struct.pack(f"<{len(values)}{typ.code}", *(zero if v is None else v for v in values)))
     elif typ.layout == "bool":
         buffers.append(_bitmap([_bool(v) for v in values]))
     elif typ.layout == "bytes":
@@ -430,9 +427,7 @@ class _Builder:
                 self.buf += bytes(4)
             else:
                 self.buf += struct.pack(f"<{code}", value)
-        struct.pack_into(
-            f"<HH{count}H", self.buf, vtable, vtable_size, len(self.buf) - start, *where
-        )
+        struct.pack_into(f"<HH{count}H", self.buf, vtable, vtable_size, len(self.buf) - start, *where)
         for at, child in children:
             self._point(at, self._object(child))
         return start

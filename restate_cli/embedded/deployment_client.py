@@ -88,9 +88,7 @@ class AttemptResult:
 # -- discovery -------------------------------------------------------------------------------
 
 
-async def discover(
-    uri: str, *, headers: Mapping[str, str] | None = None, timeout: float = 10
-) -> Manifest:
+async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeout: float = 10) -> Manifest:
     """``GET {uri}/discover`` over HTTP/1.1 and parse the manifest."""
     url = f"{uri.rstrip('/')}/discover"
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
@@ -244,16 +242,14 @@ def _check_head(response: Response, content_type: str, version: int) -> None:
 def _check_end(frames: list[Frame], decoder: FrameDecoder) -> None:
     if decoder.buffered:
         raise AttemptFailed(
-            f"the response ended inside a frame ({decoder.buffered} of {decoder.expected} "
-            "bytes received)",
+            f"the response ended inside a frame ({decoder.buffered} of {decoder.expected} bytes received)",
             frames=frames,
         )
     for i, frame in enumerate(frames):
         if frame.type in TERMINAL_TYPES:
             if i != len(frames) - 1:
                 raise AttemptFailed(
-                    f"the deployment sent {len(frames) - 1 - i} message(s) after the end of "
-                    "the attempt",
+                    f"the deployment sent {len(frames) - 1 - i} message(s) after the end of the attempt",
                     frames=frames[: i + 1],
                 )
             return

@@ -88,9 +88,7 @@ class ConnectionPool:
         self._max_idle = max_idle_per_origin
         self._ssl: ssl.SSLContext | None = None
 
-    async def post(
-        self, url: str, headers: Mapping[str, str], body: bytes, *, timeout: float
-    ) -> Response:
+    async def post(self, url: str, headers: Mapping[str, str], body: bytes, *, timeout: float) -> Response:
         """Send one POST and read the whole response.
 
         ``timeout`` bounds the connect and every wait for the server (an idle timeout,
@@ -186,9 +184,7 @@ class ConnectionPool:
             ) from None
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
             conn.close()
-            raise HttpError(
-                _broken(e, response), response=response, partial=b"".join(chunks)
-            ) from None
+            raise HttpError(_broken(e, response), response=response, partial=b"".join(chunks)) from None
         except BaseException:  # cancelled: the connection is in an unknown state
             conn.close()
             raise

@@ -106,15 +106,11 @@ _SETTINGS = {
 }
 
 
-def parse_manifest(
-    doc: Any, *, sdk_version: str | None = None, manifest_version: int = 4
-) -> Manifest:
+def parse_manifest(doc: Any, *, sdk_version: str | None = None, manifest_version: int = 4) -> Manifest:
     obj = _object(doc, "the manifest")
     mode = obj.get("protocolMode")
     if mode not in PROTOCOL_MODES:
-        raise ManifestError(
-            f"protocolMode is {mode!r}, expected one of {', '.join(PROTOCOL_MODES)}"
-        )
+        raise ManifestError(f"protocolMode is {mode!r}, expected one of {', '.join(PROTOCOL_MODES)}")
     min_v = _get(obj, "minProtocolVersion", int, "the manifest", required=True)
     max_v = _get(obj, "maxProtocolVersion", int, "the manifest", required=True)
     if min_v > max_v:
@@ -196,9 +192,7 @@ def _output(doc: Any, where: str) -> HandlerOutput:
 
 
 def _settings(obj: dict[str, Any], where: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        attr: _get(obj, key, kind, where) for key, (attr, kind) in _SETTINGS.items()
-    }
+    out: dict[str, Any] = {attr: _get(obj, key, kind, where) for key, (attr, kind) in _SETTINGS.items()}
     metadata = obj.get("metadata") or {}
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()

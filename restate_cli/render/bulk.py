@@ -50,9 +50,7 @@ def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows
     console.print()
 
 
-def dry_run(
-    io: IO, opts: OutputOptions, action: Action, query: str, refs: Sequence[InvocationRef]
-) -> None:
+def dry_run(io: IO, opts: OutputOptions, action: Action, query: str, refs: Sequence[InvocationRef]) -> None:
     if opts.json:
         write_json(
             io,
@@ -60,9 +58,7 @@ def dry_run(
                 "action": action.verb,
                 "query": query,
                 "dry_run": True,
-                "invocations": [
-                    {"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs
-                ],
+                "invocations": [{"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs],
             },
         )
         return
@@ -105,9 +101,7 @@ def progress(io: IO, total: int) -> Iterator[Callable[[], None] | None]:
         yield lambda: bar.advance(task)
 
 
-def report(
-    io: IO, opts: OutputOptions, action: Action, query: str, outcomes: Sequence[Outcome]
-) -> None:
+def report(io: IO, opts: OutputOptions, action: Action, query: str, outcomes: Sequence[Outcome]) -> None:
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
     if opts.json:
@@ -131,10 +125,7 @@ def report(
         return
     if opts.fmt:
         headers = ("ID", "TARGET", "OK", "HTTP", "ERROR", "NEW ID")
-        rows = [
-            (o.ref.id, o.ref.target, o.ok, o.http_status, o.error, o.new_invocation_id)
-            for o in outcomes
-        ]
+        rows = [(o.ref.id, o.ref.target, o.ok, o.http_status, o.error, o.new_invocation_id) for o in outcomes]
         write_rows(io, headers, rows, opts)
         return
     console = io.console()

@@ -50,9 +50,7 @@ def _status_note(inv: Invocation, now: datetime, fmt: str) -> Text | None:
     st = inv.status
     if st == "running" and inv.last_start_at:
         elapsed = now - inv.last_start_at
-        return Text("for ") + Text(
-            timefmt.duration(elapsed, fmt), style="red" if elapsed > LONG else ""
-        )
+        return Text("for ") + Text(timefmt.duration(elapsed, fmt), style="red" if elapsed > LONG else "")
     if st == "suspended" and inv.modified_at:
         elapsed = now - inv.modified_at
         if inv.keyed and elapsed > LONG:
@@ -60,9 +58,7 @@ def _status_note(inv: Invocation, now: datetime, fmt: str) -> Text | None:
                 ". The key will not be released until this invocation is complete"
             )
         return Text(timefmt.duration(elapsed, fmt, "past"), style="dim")
-    if st in ("backing-off", "paused") and (
-        inv.retry_count or inv.last_failure or st == "backing-off"
-    ):
+    if st in ("backing-off", "paused") and (inv.retry_count or inv.last_failure or st == "backing-off"):
         return _retry_note(inv, now, fmt)
     if st == "scheduled" and inv.scheduled_start_at:
         when = inv.scheduled_start_at
@@ -169,9 +165,7 @@ def invocation_rows(
     if inv.trace_id:
         rows.append(("Trace ID", Text(inv.trace_id)))
     if inv.last_failure and inv.status in ("backing-off", "paused", "running"):
-        when = (
-            f"[{timefmt.timestamp(inv.last_start_at, fmt)}]" if inv.last_start_at else "[UNKNOWN]"
-        )
+        when = f"[{timefmt.timestamp(inv.last_start_at, fmt)}]" if inv.last_start_at else "[UNKNOWN]"
         err = Text(when, style="dim")
         if inv.last_failure_error_code:
             err.append(f" {inv.last_failure_error_code}", style="dim")
@@ -188,9 +182,7 @@ def invocation_rows(
     return rows
 
 
-def print_entries(
-    io: IO, invocations: Sequence[Invocation], opts: OutputOptions, now: datetime
-) -> None:
+def print_entries(io: IO, invocations: Sequence[Invocation], opts: OutputOptions, now: datetime) -> None:
     """The list layout: a header line per invocation, then its key/value table."""
     console = io.console()
     for inv in invocations:
@@ -199,9 +191,7 @@ def print_entries(
             header.append(f"[{timefmt.timestamp(inv.created_at, opts.time_format)}] ", style="dim")
         header.append(inv.id, style="bold")
         console.print(header)
-        console.print(
-            Padding(kv_table(opts, invocation_rows(inv, now, opts)), (0, 0, 0, 4), expand=False)
-        )
+        console.print(Padding(kv_table(opts, invocation_rows(inv, now, opts)), (0, 0, 0, 4), expand=False))
         console.print()
 
 
@@ -325,9 +315,7 @@ def _target_str(target: Any) -> str:
     if not isinstance(body, dict):
         return "?"
     name, handler, key = body.get("name", "?"), body.get("handler", "?"), body.get("key")
-    return (
-        f"{name}/{key}/{handler}" if kind != "Service" and key is not None else f"{name}/{handler}"
-    )
+    return f"{name}/{key}/{handler}" if kind != "Service" and key is not None else f"{name}/{handler}"
 
 
 def call_of(entry: JournalEntry) -> dict[str, Any] | None:
@@ -335,11 +323,7 @@ def call_of(entry: JournalEntry) -> dict[str, Any] | None:
     cmd = entry.decoded().get("Command")
     if not isinstance(cmd, dict):
         if entry.invoked_id:  # V1 journals
-            kind = (
-                "call"
-                if "Call" in entry.entry_type and "OneWay" not in entry.entry_type
-                else "send"
-            )
+            kind = "call" if "Call" in entry.entry_type and "OneWay" not in entry.entry_type else "send"
             return {
                 "kind": kind,
                 "invocation_id": entry.invoked_id,
@@ -399,8 +383,6 @@ def entry_details(entry: JournalEntry, now: datetime, fmt: str) -> Text | None:
     if kind in ("AttachInvocation", "GetInvocationOutput"):
         target = body.get("target")
         return Text(
-            str(target.get("InvocationId", target))
-            if isinstance(target, dict)
-            else str(target or "")
+            str(target.get("InvocationId", target)) if isinstance(target, dict) else str(target or "")
         )
     return None

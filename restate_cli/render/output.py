@@ -58,9 +58,7 @@ def _cell(value: Any, fmt: str) -> str:
     return text.replace("\n", " ")
 
 
-def write_rows(
-    io: IO, headers: Sequence[str], rows: Sequence[Sequence[Any]], opts: OutputOptions
-) -> None:
+def write_rows(io: IO, headers: Sequence[str], rows: Sequence[Sequence[Any]], opts: OutputOptions) -> None:
     """A table in ``-o plain|tsv|markdown``, or as a rich table on the console."""
     if opts.fmt == "tsv":
         lines = ["\t".join(headers)]
@@ -71,9 +69,7 @@ def write_rows(
         from tabulate import tabulate
 
         body = [[_cell(v, opts.fmt) for v in row] for row in rows]
-        text = tabulate(
-            body, headers=list(headers), tablefmt="github" if opts.fmt == "markdown" else "plain"
-        )
+        text = tabulate(body, headers=list(headers), tablefmt="github" if opts.fmt == "markdown" else "plain")
         write_lines(io, [text] if text else [])
         return
     table = new_table(opts, headers=headers)

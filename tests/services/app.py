@@ -76,6 +76,27 @@ async def grandparent(ctx: restate.Context, secs: float) -> str:
         raise TerminalError(f"gp compensated: {e.message}", status_code=e.status_code) from e
 
 
+_flaky_attempts: dict[str, int] = {}
+
+
+@greeter.handler()
+async def flaky(ctx: restate.Context, failures: int) -> str:
+    """Fails its first ``failures`` attempts (counted in this process), then succeeds."""
+    inv = ctx.request().id
+    _flaky_attempts[inv] = _flaky_attempts.get(inv, 0) + 1
+    if _flaky_attempts[inv] <= failures:
+        raise Exception(f"flaky attempt {_flaky_attempts[inv]}")
+    return "recovered"
+
+
+@greeter.handler()
+async def chain(ctx: restate.Context, secs: float) -> str:
+    """Awaits a child that sleeps, then sleeps itself."""
+    child = await ctx.service_call(sleepy, arg=secs)
+    await ctx.sleep(timedelta(seconds=secs))
+    return f"chain:{child}"
+
+
 counter = restate.VirtualObject("Counter")
 
 

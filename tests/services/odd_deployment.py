@@ -57,9 +57,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _reply(send, 404, "text/plain", b"not here")
 
 
-async def _reply(
-    send: Any, status: int, content_type: str, body: bytes, extra: list | None = None
-) -> None:
+async def _reply(send: Any, status: int, content_type: str, body: bytes, extra: list | None = None) -> None:
     headers = [(b"content-type", content_type.encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

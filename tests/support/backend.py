@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,11 @@ class Backend:
     version: str
     admin_url: str
     ingress_url: str
+    data_dir: Path | None = None  # set for the embedded runtime
+
+    @property
+    def embedded(self) -> bool:
+        return self.kind == "embedded"
 
     @property
     def api_version(self) -> int:
@@ -69,9 +75,7 @@ class Backend:
             time.sleep(0.1)
         raise AssertionError(f"{invocation_id}: {what} not reached in {timeout}s; last row: {row}")
 
-    def wait_status(
-        self, invocation_id: str, *statuses: str, timeout: float = 20.0
-    ) -> dict[str, Any]:
+    def wait_status(self, invocation_id: str, *statuses: str, timeout: float = 20.0) -> dict[str, Any]:
         row = self.wait(
             invocation_id,
             lambda r: r is not None and r["status"] in statuses,

@@ -69,9 +69,7 @@ def run_in_process(args: list[str], env: dict[str, str], stdin: str = "") -> Res
     return Result(code, out.getvalue(), err.getvalue())
 
 
-def run_subprocess(
-    args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60
-) -> Result:
+def run_subprocess(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60) -> Result:
     proc = subprocess.run(
         [sys.executable, "-m", "restate_cli", *args],
         input=stdin,

@@ -27,9 +27,7 @@ def free_port() -> int:
 def npm_binary(package_dir: str, name: str) -> Path:
     """The native binary inside an npm package installed by scripts/install-restate."""
     base = NODE_DIR / package_dir / "node_modules" / "@restatedev"
-    for candidate in sorted(base.glob(f"*-linux-*/bin/{name}")) + sorted(
-        base.glob(f"*/bin/{name}")
-    ):
+    for candidate in sorted(base.glob(f"*-linux-*/bin/{name}")) + sorted(base.glob(f"*/bin/{name}")):
         if candidate.is_file():
             return candidate
     raise RuntimeError(
@@ -112,6 +110,48 @@ bind-port = {self.ingress_port}
         wait_http(f"{self.admin_url}/health", 60, self.proc)
         wait_http(f"{self.ingress_url}/restate/health", 60, self.proc)
         return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+
+@dataclass
+class EmbeddedRuntime:
+    """``restate-cli dev`` on free loopback ports, over a private data directory."""
+
+    data_dir: Path
+    proc: subprocess.Popen | None = None
+    admin_url: str = ""
+    ingress_url: str = ""
+
+    def start(self, env: dict[str, str] | None = None) -> EmbeddedRuntime:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
+        clean.update(env or {})
+        clean["RESTATE_CLI_HOME"] = str(self.data_dir)
+        log = (self.data_dir / "dev.log").open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "restate_cli", "dev", "--random-ports"],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=clean,
+        )
+        info = self.data_dir / "dev.json"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"restate-cli dev exited with {self.proc.returncode}")
+            if info.exists():
+                import json
+
+                data = json.loads(info.read_text())
+                self.admin_url = data["admin_url"].rstrip("/")
+                self.ingress_url = data["ingress_url"].rstrip("/")
+                wait_http(f"{self.admin_url}/health", 30, self.proc)
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("restate-cli dev did not start within 30s")
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -46,3 +46,31 @@ def every_status(b: Backend) -> Statuses:
     b.wait_status(s.ids["running"], "running")
     b.wait_status(s.ids["scheduled"], "scheduled")
     return s
+
+
+def one_in(b: Backend, status: str) -> str:
+    """A fresh invocation in ``status`` (waits until it is there)."""
+    if status == "completed":
+        r = b.call("Greeter/greet", "x")
+        assert r.status_code == 200, r.text
+        return r.headers["x-restate-id"]
+    if status == "pending":
+        key = unique("p")
+        b.wait_status(b.send(f"Counter/{key}/hold", 3600), "suspended")
+        inv = b.send(f"Counter/{key}/add", 1)
+    elif status == "scheduled":
+        inv = b.send("Greeter/greet", "later", delay="1h")
+    elif status == "running":
+        inv = b.send("Greeter/busy", 120)
+    elif status == "suspended":
+        inv = b.send("Greeter/sleepy", 3600)
+    elif status == "backing-off":
+        inv = b.send("Greeter/failing", "x")
+        b.wait(inv, lambda r: r["status"] == "backing-off" and r.get("retry_count", 0) >= 1)
+        return inv
+    elif status == "paused":
+        inv = b.send("Greeter/fail_then_pause", "x")
+    else:
+        raise ValueError(status)
+    b.wait_status(inv, status)
+    return inv

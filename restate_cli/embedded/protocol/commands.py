@@ -287,9 +287,7 @@ def _get_lazy_state_keys(f: Fields) -> GetLazyStateKeysCommand:
 
 def _get_eager_state(f: Fields) -> GetEagerStateCommand:
     value = f.message(14)
-    return GetEagerStateCommand(
-        f.string(1), None if value is None else value.blob(1), f.string(NAME)
-    )
+    return GetEagerStateCommand(f.string(1), None if value is None else value.blob(1), f.string(NAME))
 
 
 def _get_eager_state_keys(f: Fields) -> GetEagerStateKeysCommand:

@@ -96,9 +96,7 @@ class Future:
         while stack:
             f, parent, depth = stack.pop()
             if depth > MAX_FUTURE_DEPTH:
-                raise ProtocolError(
-                    f"awaited future is nested deeper than {MAX_FUTURE_DEPTH} levels"
-                )
+                raise ProtocolError(f"awaited future is nested deeper than {MAX_FUTURE_DEPTH} levels")
             nodes.append((f, parent))
             stack.extend((child, len(nodes) - 1, depth + 1) for child in reversed(f.messages(4)))
         children: list[list[Future]] = [[] for _ in nodes]

@@ -98,9 +98,7 @@ def entry_json(msg_type: int, payload: bytes, *, extra: Mapping[str, Any] | None
     return _dumps({"Notification": {"Completion": {_COMPLETION_NAMES[n.type]: completion}}})
 
 
-def entry_lite_json(
-    msg_type: int, payload: bytes, *, extra: Mapping[str, Any] | None = None
-) -> str:
+def entry_lite_json(msg_type: int, payload: bytes, *, extra: Mapping[str, Any] | None = None) -> str:
     """``sys_journal.entry_lite_json``: the same entry without payloads."""
     if is_command(msg_type):
         cmd = decode_command(msg_type, payload)
@@ -109,11 +107,7 @@ def entry_lite_json(
     n = _notification(msg_type, payload)
     if n.type == MessageType.SIGNAL_NOTIFICATION:
         ty: Any = "Signal"
-        nid = (
-            {"SignalIndex": n.signal_index}
-            if n.signal_name is None
-            else {"SignalName": n.signal_name}
-        )
+        nid = {"SignalIndex": n.signal_index} if n.signal_name is None else {"SignalName": n.signal_name}
     else:
         ty = {"Completion": _COMPLETION_NAMES[n.type]}
         nid = {"CompletionId": n.completion_id}
@@ -220,9 +214,7 @@ def _request(cmd: c.CallCommand | c.OneWayCallCommand, extra: Mapping[str, Any])
         "parameter": list(cmd.parameter),
         "headers": _headers(cmd.headers),
         "idempotency_key": cmd.idempotency_key,
-        "completion_retention_duration": _duration(
-            int(extra.get("completion_retention_ms", DAY_MS))
-        ),
+        "completion_retention_duration": _duration(int(extra.get("completion_retention_ms", DAY_MS))),
         "journal_retention_duration": _duration(int(extra.get("journal_retention_ms", DAY_MS))),
     }
 

@@ -143,9 +143,7 @@ def decode_notification(msg_type: int, payload: bytes) -> Notification:
     keys = f.message(17)
     state_keys = None if keys is None else tuple(keys.strings(1))
     if msg_type != MessageType.SIGNAL_NOTIFICATION:
-        return Notification(
-            msg_type, f.uint(1), None, None, value, failure, invocation_id, state_keys
-        )
+        return Notification(msg_type, f.uint(1), None, None, value, failure, invocation_id, state_keys)
     index, name = f.optional_uint(2), f.optional_string(3)
     if index is None and name is None:
         raise ProtocolError("signal notification without an index or a name")

@@ -58,9 +58,7 @@ def write_result(
         raise ValueError("this message needs a value or a failure")
 
 
-def read_result(
-    f: Fields, *, value_field: int, failure_field: int
-) -> tuple[bytes | None, Failure | None]:
+def read_result(f: Fields, *, value_field: int, failure_field: int) -> tuple[bytes | None, Failure | None]:
     """``(value, None)``, ``(None, failure)``, or ``(None, None)`` for void or no result."""
     failure = f.message(failure_field)
     if failure is not None:

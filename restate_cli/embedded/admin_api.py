@@ -1,0 +1,296 @@
+"""The embedded runtime's admin API: restate-server's paths, payloads, codes and error bodies."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from typing import Any
+
+from restate_cli import __version__, ids
+from restate_cli.embedded import asgi
+from restate_cli.embedded.asgi import HttpError, Request, Response, empty, json_response
+from restate_cli.embedded.errors import EngineError
+from restate_cli.embedded.runtime import Runtime
+
+MIN_API, MAX_API = 2, 4
+_VERSION_PREFIX = re.compile(r"^/v(\d+)(/.*)?$")
+
+
+def build(rt: Runtime) -> asgi.App:
+    router = asgi.Router()
+    engine = rt.engine
+
+    async def health(_: Request) -> Response:
+        return empty(200)
+
+    async def version(_: Request) -> Response:
+        return json_response(
+            {
+                "version": "1.7.12",
+                "min_admin_api_version": MIN_API,
+                "max_admin_api_version": MAX_API,
+                "ingress_endpoint": rt.ingress_url or "http://127.0.0.1:8080/",
+                "features": {},
+                "embedded_runtime": __version__,
+            }
+        )
+
+    async def cluster_health(_: Request) -> Response:
+        return json_response(
+            {"cluster_name": "restate-cli-embedded", "metadata_cluster_health": {"members": [1]}}
+        )
+
+    async def openapi(_: Request) -> Response:
+        from restate_cli.embedded.openapi import document
+
+        return json_response(document(router))
+
+    async def query(req: Request) -> Response:
+        body = asgi.require_json(req)
+        if not isinstance(body, dict) or "query" not in body:
+            raise asgi.schema_error("missing field `query` at line 1 column 2")
+        if not isinstance(body["query"], str):
+            raise asgi.schema_error("query: invalid type, expected a string at line 1 column 10")
+        from restate_cli.embedded.query import run_query
+
+        return run_query(rt.store.path, body["query"], req.headers.get("accept", ""))
+
+    # -- deployments -----------------------------------------------------------------
+
+    async def list_deployments(_: Request) -> Response:
+        return json_response({"deployments": [rt.deployment_json(d) for d in rt.store.deployments()]})
+
+    async def create_deployment(req: Request) -> Response:
+        body = asgi.require_json(req)
+        if not isinstance(body, dict) or not isinstance(body.get("uri"), str) or not _is_url(body["uri"]):
+            raise asgi.schema_error(
+                "data did not match any variant of untagged enum RegisterDeploymentRequest"
+            )
+        headers = body.get("additional_headers") or {}
+        if not isinstance(headers, dict):
+            raise asgi.schema_error("additional_headers: invalid type, expected a map")
+        status, data = await rt.register(
+            body["uri"],
+            force=bool(body.get("force")),
+            additional_headers=headers,
+            dry_run=bool(body.get("dry_run")),
+        )
+        return json_response(
+            data, status, [("location", f"deployments/{data['id']}")] if status == 201 else []
+        )
+
+    def deployment_or_404(req: Request) -> dict[str, Any]:
+        dep_id = req.params["deployment"]
+        _check_id(dep_id, "dp", "deployment")
+        dep = rt.store.deployment(dep_id)
+        if dep is None:
+            raise HttpError(404, f"The requested deployment '{dep_id}' does not exist")
+        return dep
+
+    async def get_deployment(req: Request) -> Response:
+        return json_response(rt.deployment_json(deployment_or_404(req), full=True))
+
+    async def delete_deployment(req: Request) -> Response:
+        dep = deployment_or_404(req)
+        force = _bool_param(req, "force", False)
+        if not force:
+            return empty(501)
+        rt.remove_deployment(dep["id"])
+        return empty(202)
+
+    # -- services --------------------------------------------------------------------
+
+    def service_or_404(req: Request) -> dict[str, Any]:
+        svc = rt.store.service(req.params["service"])
+        if svc is None:
+            raise HttpError(404, f"The requested service '{req.params['service']}' does not exist")
+        return svc
+
+    async def list_services(_: Request) -> Response:
+        return json_response({"services": [rt.service_json(s) for s in rt.store.services()]})
+
+    async def get_service(req: Request) -> Response:
+        return json_response(rt.service_json(service_or_404(req)))
+
+    async def modify_service(req: Request) -> Response:
+        body = asgi.require_json(req)
+        if not isinstance(body, dict):
+            raise asgi.schema_error("invalid type: expected a map at line 1 column 1")
+        if "public" in body and not isinstance(body["public"], bool):
+            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
+        name = req.params["service"]
+        if rt.store.service(name) is None:
+            raise HttpError(404, f"not found in the schema registry: service with name '{name}'")
+        if "public" in body:
+            with rt.store.tx() as c:
+                rt.store.set_service_public(c, name, body["public"])
+        return json_response(rt.service_json(rt.store.service(name)))  # type: ignore[arg-type]
+
+    async def list_handlers(req: Request) -> Response:
+        return json_response({"handlers": rt.service_json(service_or_404(req))["handlers"]})
+
+    async def get_handler(req: Request) -> Response:
+        svc = rt.service_json(service_or_404(req))
+        for h in svc["handlers"]:
+            if h["name"] == req.params["handler"]:
+                return json_response(h)
+        raise HttpError(
+            404,
+            f"The requested handler '{req.params['handler']}' on service '{svc['name']}' does not exist",
+        )
+
+    async def modify_state(req: Request) -> Response:
+        body = asgi.require_json(req)
+        if not isinstance(body, dict) or not isinstance(body.get("object_key"), str):
+            raise asgi.schema_error("missing field `object_key`")
+        new_state = body.get("new_state")
+        if not isinstance(new_state, dict):
+            raise asgi.schema_error("missing field `new_state`")
+        svc = rt.store.service(req.params["service"])
+        if svc is not None and svc["ty"] == "service":
+            raise HttpError(400, "Cannot modify state for service type Service")
+        if svc is not None:
+            rt.replace_state(svc["name"], body["object_key"], new_state)
+        return empty(202)
+
+    # -- invocations -----------------------------------------------------------------
+
+    def invocation_id(req: Request) -> str:
+        inv_id = req.params["invocation_id"]
+        try:
+            ids.check(inv_id, "inv")
+        except ids.IdError as e:
+            raise HttpError(400, f"The request field 'invocation_id' is invalid. Reason: {e}") from None
+        return inv_id
+
+    def op(fn: Any) -> Any:
+        async def handler(req: Request) -> Response:
+            inv_id = invocation_id(req)
+            try:
+                return await fn(req, inv_id)
+            except EngineError as e:
+                raise HttpError(e.status, e.message, restate_code=e.restate_code) from None
+
+        return handler
+
+    async def cancel(_: Request, inv_id: str) -> Response:
+        return empty(engine.cancel(inv_id))
+
+    async def kill(_: Request, inv_id: str) -> Response:
+        return empty(engine.kill(inv_id))
+
+    async def purge(_: Request, inv_id: str) -> Response:
+        return empty(engine.purge(inv_id))
+
+    async def purge_journal(_: Request, inv_id: str) -> Response:
+        return empty(engine.purge_journal(inv_id))
+
+    async def pause(_: Request, inv_id: str) -> Response:
+        return empty(engine.pause(inv_id))
+
+    async def resume(req: Request, inv_id: str) -> Response:
+        return empty(engine.resume(inv_id, req.query.get("deployment")))
+
+    async def restart(req: Request, inv_id: str) -> Response:
+        upto = None
+        if "from" in req.query:
+            raw = req.query["from"]
+            if not raw.isdigit() or int(raw) >= 2**32:
+                raise HttpError(
+                    400,
+                    "Failed to deserialize query string: from: invalid digit found in string",
+                    text=True,
+                )
+            upto = int(raw)
+        new_id = engine.restart_as_new(inv_id, upto, req.query.get("deployment"))
+        return json_response({"new_invocation_id": new_id})
+
+    async def delete_invocation(req: Request, inv_id: str) -> Response:
+        mode = req.query.get("mode", "cancel")
+        modes = {"cancel": engine.cancel, "kill": engine.kill, "purge": engine.purge}
+        if mode.lower() not in modes or mode not in (mode.lower(), mode.capitalize()):
+            raise HttpError(
+                400,
+                f"Failed to deserialize query string: mode: unknown variant `{mode}`, expected one of "
+                "`Cancel`, `cancel`, `Kill`, `kill`, `Purge`, `purge`",
+                text=True,
+            )
+        with contextlib.suppress(EngineError):  # the deprecated form answers 202 either way
+            modes[mode.lower()](inv_id)
+        return empty(202)
+
+    routes = [
+        ("GET", "/health", health),
+        ("GET", "/version", version),
+        ("GET", "/cluster-health", cluster_health),
+        ("GET", "/openapi", openapi),
+        ("POST", "/query", query),
+        ("GET", "/deployments", list_deployments),
+        ("POST", "/deployments", create_deployment),
+        ("GET", "/deployments/{deployment}", get_deployment),
+        ("DELETE", "/deployments/{deployment}", delete_deployment),
+        ("GET", "/services", list_services),
+        ("GET", "/services/{service}", get_service),
+        ("PATCH", "/services/{service}", modify_service),
+        ("GET", "/services/{service}/handlers", list_handlers),
+        ("GET", "/services/{service}/handlers/{handler}", get_handler),
+        ("POST", "/services/{service}/state", modify_state),
+        ("DELETE", "/invocations/{invocation_id}", op(delete_invocation)),
+        ("PATCH", "/invocations/{invocation_id}/cancel", op(cancel)),
+        ("PATCH", "/invocations/{invocation_id}/kill", op(kill)),
+        ("PATCH", "/invocations/{invocation_id}/purge", op(purge)),
+        ("PATCH", "/invocations/{invocation_id}/purge-journal", op(purge_journal)),
+        ("PATCH", "/invocations/{invocation_id}/pause", op(pause)),
+        ("PATCH", "/invocations/{invocation_id}/resume", op(resume)),
+        ("PATCH", "/invocations/{invocation_id}/restart-as-new", op(restart)),
+    ]
+    for method, path, handler in routes:
+        router.add(method, path, handler)
+    from restate_cli.embedded import kafka_api
+
+    kafka_api.add_routes(router, rt)
+    return asgi.App(router, rewrite=_strip_version)
+
+
+def _strip_version(req: Request) -> Response | str | None:
+    """``/v2``…``/v4`` prefixes reach the same routes; ``/v1`` is refused; higher is 404."""
+    m = _VERSION_PREFIX.match(req.path)
+    if not m:
+        return None
+    version = int(m.group(1))
+    if version < MIN_API:
+        return asgi.text_response(
+            f"Unsupported Admin API version V{version}. This server supports versions between "
+            f"V{MIN_API} and V{MAX_API}.",
+            400,
+        )
+    if version > MAX_API:
+        return empty(404)
+    return m.group(2) or "/"
+
+
+def _check_id(value: str, kind: str, name: str) -> None:
+    try:
+        ids.check(value, kind)
+    except ids.IdError as e:
+        raise HttpError(
+            400, f"Invalid URL: Cannot parse `{name}` with value `{value}`: {e}", text=True
+        ) from None
+
+
+def _bool_param(req: Request, name: str, default: bool) -> bool:
+    raw = req.query.get(name)
+    if raw is None:
+        return default
+    if raw not in ("true", "false"):
+        raise HttpError(
+            400,
+            f"Failed to deserialize query string: {name}: provided string was not `true` or `false`",
+            text=True,
+        )
+    return raw == "true"
+
+
+def _is_url(text: str) -> bool:
+    return bool(re.match(r"^https?://[^\s/]+", text))

@@ -1,0 +1,340 @@
+"""restate-server's system tables (``sys_invocation`` and friends) as SQLite views.
+
+The views keep restate's column names, order and value formats: timestamps are RFC 3339
+strings (always with milliseconds, so text order is time order), durations ``PT…S``,
+lists JSON arrays. ``COLUMN_TYPES`` records each column's Arrow type for ``/query``
+answers and ``information_schema``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from functools import lru_cache
+
+TS = 'Timestamp(ms, "+00:00")'
+
+# Columns whose values need converting when /query encodes rows (by result column name).
+BOOL_COLUMNS = frozenset({"in_flight", "public", "completed", "pinned_deployment_exists"})
+LIST_COLUMNS = frozenset({"suspended_waiting_for_completions", "suspended_waiting_for_signals", "services"})
+
+
+@lru_cache(maxsize=65536)
+def ts(ms: int | None) -> str | None:
+    """``2026-11-27T17:26:25.200Z`` for epoch milliseconds."""
+    if ms is None:
+        return None
+    dt = datetime.fromtimestamp(ms / 1000, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+def dur(ms: int | None) -> str | None:
+    """``PT86400S`` for milliseconds; zero is ``P0D``, as restate prints it."""
+    if ms is None:
+        return None
+    if ms == 0:
+        return "P0D"
+    seconds, rest = divmod(ms, 1000)
+    return f"PT{seconds}S" if not rest else f"PT{seconds}.{rest:03d}".rstrip("0") + "S"
+
+
+def _entry_type(msg_type: int) -> str:
+    from restate_cli.embedded.protocol.journal_view import entry_type_name
+
+    return entry_type_name(msg_type)
+
+
+def _entry_json(msg_type: int, payload: bytes, extra: str | None) -> str:
+    from restate_cli.embedded.protocol.journal_view import entry_json
+
+    try:
+        return entry_json(msg_type, payload, extra=json.loads(extra) if extra else None)
+    except Exception:  # a malformed entry must not break a query
+        return "{}"
+
+
+def _entry_name(msg_type: int, payload: bytes) -> str | None:
+    """Commands carry a name (field 12, ``""`` when unset); notifications have none."""
+    if msg_type >= 0x8000:
+        return None
+    from restate_cli.embedded.protocol.commands import decode_command
+
+    try:
+        return getattr(decode_command(msg_type, payload), "name", "") or ""
+    except Exception:
+        return ""
+
+
+INVOKER_VISIBLE = "s.status = 'invoked'"
+
+STATUS_VIEW = """
+CREATE TEMP VIEW sys_invocation_status AS SELECT
+  s.partition_key AS partition_key, s.id AS id, NULL AS vqueue_id, s.status AS status,
+  s.completion_result AS completion_result, s.completion_failure AS completion_failure,
+  {target} AS target, s.service AS target_service_name, s.service_key AS target_service_key,
+  s.handler AS target_handler_name, s.service_ty AS target_service_ty, NULL AS scope,
+  NULL AS limit_key, s.idempotency_key AS idempotency_key, s.invoked_by AS invoked_by,
+  s.invoked_by_id AS invoked_by_id, s.invoked_by_subscription_id AS invoked_by_subscription_id,
+  s.invoked_by_service_name AS invoked_by_service_name, s.invoked_by_target AS invoked_by_target,
+  s.restarted_from AS restarted_from, s.pinned_deployment_id AS pinned_deployment_id,
+  s.pinned_protocol_version AS pinned_service_protocol_version, NULL AS trace_id,
+  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_size END AS journal_size,
+  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_commands_size END
+    AS journal_commands_size,
+  restate_ts(s.created_at) AS created_at, '1.7.12' AS created_using_restate_version,
+  restate_ts(s.modified_at) AS modified_at,
+  CASE WHEN s.status = 'inboxed' THEN restate_ts(s.inboxed_at) END AS inboxed_at,
+  restate_ts(s.scheduled_at) AS scheduled_at, restate_ts(s.scheduled_start_at) AS scheduled_start_at,
+  restate_ts(s.running_at) AS running_at, restate_ts(s.completed_at) AS completed_at,
+  restate_dur(s.completion_retention) AS completion_retention,
+  restate_dur(s.journal_retention) AS journal_retention,
+  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.completions') END
+    AS suspended_waiting_for_completions,
+  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.signals') END
+    AS suspended_waiting_for_signals,
+  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.future') END
+    AS suspended_waiting_future_json
+FROM invocations s
+"""
+
+STATE_VIEW = f"""
+CREATE TEMP VIEW sys_invocation_state AS SELECT
+  s.partition_key AS partition_key, s.id AS id, s.in_flight AS in_flight,
+  s.attempts AS retry_count, restate_ts(s.last_start_at) AS last_start_at,
+  s.last_attempt_deployment_id AS last_attempt_deployment_id,
+  s.last_attempt_server AS last_attempt_server, restate_ts(s.next_retry_at) AS next_retry_at,
+  s.last_failure AS last_failure, s.last_failure_error_code AS last_failure_error_code,
+  s.last_failure_command_index AS last_failure_related_command_index,
+  s.last_failure_command_name AS last_failure_related_command_name,
+  s.last_failure_command_type AS last_failure_related_command_type,
+  s.last_failure_command_index AS last_failure_related_entry_index,
+  s.last_failure_command_name AS last_failure_related_entry_name,
+  s.last_failure_command_type AS last_failure_related_entry_type,
+  NULL AS last_awaiting_on_future_json
+FROM invocations s WHERE {INVOKER_VISIBLE} AND (s.in_flight = 1 OR s.attempts > 0)
+"""
+
+
+def _invoker(col: str, expr: str) -> str:
+    return f"CASE WHEN {INVOKER_VISIBLE} AND (s.in_flight = 1 OR s.attempts > 0) THEN {expr} END AS {col}"
+
+
+INVOCATION_VIEW = f"""
+CREATE TEMP VIEW sys_invocation AS SELECT
+  s.id AS id, NULL AS vqueue_id, {{target}} AS target, s.service AS target_service_name,
+  s.service_key AS target_service_key, s.handler AS target_handler_name,
+  s.service_ty AS target_service_ty, NULL AS scope, NULL AS limit_key,
+  s.idempotency_key AS idempotency_key, s.invoked_by AS invoked_by,
+  s.invoked_by_service_name AS invoked_by_service_name, s.invoked_by_id AS invoked_by_id,
+  s.invoked_by_subscription_id AS invoked_by_subscription_id,
+  s.invoked_by_target AS invoked_by_target, s.restarted_from AS restarted_from,
+  s.pinned_deployment_id AS pinned_deployment_id,
+  s.pinned_protocol_version AS pinned_service_protocol_version, NULL AS trace_id,
+  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_size END AS journal_size,
+  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_commands_size END
+    AS journal_commands_size,
+  restate_ts(s.created_at) AS created_at, '1.7.12' AS created_using_restate_version,
+  restate_ts(s.modified_at) AS modified_at,
+  CASE WHEN s.status = 'inboxed' THEN restate_ts(s.inboxed_at) END AS inboxed_at,
+  restate_ts(s.scheduled_at) AS scheduled_at, restate_ts(s.scheduled_start_at) AS scheduled_start_at,
+  restate_ts(s.running_at) AS running_at, restate_ts(s.completed_at) AS completed_at,
+  restate_dur(s.completion_retention) AS completion_retention,
+  restate_dur(s.journal_retention) AS journal_retention,
+  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.completions') END
+    AS suspended_waiting_for_completions,
+  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.signals') END
+    AS suspended_waiting_for_signals,
+  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.future') END
+    AS suspended_waiting_future_json,
+  {_invoker("retry_count", "s.attempts")},
+  {_invoker("last_start_at", "restate_ts(s.last_start_at)")},
+  {_invoker("next_retry_at", "restate_ts(s.next_retry_at)")},
+  {_invoker("last_attempt_deployment_id", "s.last_attempt_deployment_id")},
+  {_invoker("last_attempt_server", "s.last_attempt_server")},
+  {_invoker("last_failure", "s.last_failure")},
+  {_invoker("last_failure_error_code", "s.last_failure_error_code")},
+  {_invoker("last_failure_related_entry_index", "s.last_failure_command_index")},
+  {_invoker("last_failure_related_entry_name", "s.last_failure_command_name")},
+  {_invoker("last_failure_related_entry_type", "s.last_failure_command_type")},
+  {_invoker("last_failure_related_command_index", "s.last_failure_command_index")},
+  {_invoker("last_failure_related_command_name", "s.last_failure_command_name")},
+  {_invoker("last_failure_related_command_type", "s.last_failure_command_type")},
+  NULL AS last_awaiting_on_future_json,
+  CASE s.status
+    WHEN 'inboxed' THEN 'pending'
+    WHEN 'invoked' THEN CASE
+      WHEN s.in_flight = 1 THEN 'running'
+      WHEN s.attempts > 0 AND s.next_retry_at IS NOT NULL THEN 'backing-off'
+      ELSE 'ready' END
+    ELSE s.status END AS status,
+  s.completion_result AS completion_result, s.completion_failure AS completion_failure
+FROM invocations s
+"""
+
+TARGET = (
+    "CASE WHEN s.service_ty = 'service' THEN s.service || '/' || s.handler "
+    "ELSE s.service || '/' || s.service_key || '/' || s.handler END"
+)
+
+OTHER_VIEWS = [
+    """CREATE TEMP VIEW sys_journal AS SELECT
+      i.partition_key AS partition_key, j.invocation_id AS id, j.idx AS "index",
+      restate_entry_type(j.msg_type) AS entry_type, restate_entry_name(j.msg_type, j.payload) AS name,
+      NULL AS completed, NULL AS invoked_id, NULL AS invoked_target, NULL AS sleep_wakeup_at,
+      NULL AS promise_name, j.payload AS raw, length(j.payload) AS raw_length, 2 AS version,
+      restate_entry_json(j.msg_type, j.payload, j.extra) AS entry_json,
+      restate_entry_json(j.msg_type, j.payload, j.extra) AS entry_lite_json,
+      restate_ts(j.appended_at) AS appended_at
+    FROM journal j JOIN invocations i ON i.id = j.invocation_id""",
+    """CREATE TEMP VIEW sys_journal_events AS SELECT
+      i.partition_key AS partition_key, e.invocation_id AS id,
+      e.after_idx AS after_journal_entry_index, restate_ts(e.appended_at) AS appended_at,
+      e.event_type AS event_type, e.event_json AS event_json
+    FROM journal_events e JOIN invocations i ON i.id = e.invocation_id""",
+    """CREATE TEMP VIEW sys_deployment AS SELECT
+      d.id AS id, 'http' AS ty, d.uri AS endpoint, restate_ts(d.created_at) AS created_at,
+      d.min_protocol_version AS min_service_protocol_version,
+      d.max_protocol_version AS max_service_protocol_version,
+      (SELECT json_group_array(name) FROM services WHERE deployment_id = d.id) AS services
+    FROM deployments d""",
+    """CREATE TEMP VIEW sys_service AS SELECT
+      name AS name, revision AS revision, public AS public, ty AS ty, deployment_id AS deployment_id
+    FROM services""",
+    """CREATE TEMP VIEW sys_inbox AS SELECT
+      partition_key AS partition_key, service AS service_name, service_key AS service_key,
+      id AS id, inbox_seq AS sequence_number, restate_ts(inboxed_at) AS created_at
+    FROM invocations WHERE status = 'inboxed'""",
+    """CREATE TEMP VIEW sys_keyed_service_status AS SELECT
+      i.partition_key AS partition_key, l.service AS service_name, l.service_key AS service_key,
+      l.invocation_id AS invocation_id
+    FROM locks l LEFT JOIN invocations i ON i.id = l.invocation_id""",
+    """CREATE TEMP VIEW state AS SELECT
+      0 AS partition_key, NULL AS scope, service AS service_name, service_key AS service_key,
+      CAST(key AS TEXT) AS key, length(key) AS key_length,
+      restate_utf8(value) AS value_utf8, value AS value, length(value) AS value_length
+    FROM kv_state""",
+    """CREATE TEMP VIEW sys_promise AS SELECT
+      0 AS partition_key, NULL AS scope, service AS service_name, service_key AS service_key,
+      key AS key, completed AS completed, value AS completion_success_value,
+      restate_utf8(value) AS completion_success_value_utf8,
+      CASE WHEN failure_code IS NOT NULL THEN '[' || failure_code || '] ' || failure_message END
+        AS completion_failure
+    FROM promises""",
+]
+
+COLUMN_TYPES: dict[str, str] = {
+    "partition_key": "UInt64",
+    "pinned_service_protocol_version": "UInt32",
+    "journal_size": "UInt32",
+    "journal_commands_size": "UInt32",
+    "retry_count": "UInt64",
+    "index": "UInt32",
+    "raw": "LargeBinary",
+    "raw_length": "UInt64",
+    "version": "UInt32",
+    "after_journal_entry_index": "UInt32",
+    "sequence_number": "UInt64",
+    "revision": "UInt64",
+    "min_service_protocol_version": "UInt32",
+    "max_service_protocol_version": "UInt32",
+    "services": "List(LargeUtf8)",
+    "key_length": "UInt64",
+    "value": "LargeBinary",
+    "value_length": "UInt64",
+    "completion_success_value": "LargeBinary",
+    "completion_retention": "Duration(ms)",
+    "journal_retention": "Duration(ms)",
+    "suspended_waiting_for_completions": "List(UInt32)",
+    "suspended_waiting_for_signals": "List(UInt32)",
+    "last_failure_related_entry_index": "UInt64",
+    "last_failure_related_command_index": "UInt64",
+    **{c: "Boolean" for c in BOOL_COLUMNS},
+}
+
+VIEW_NAMES = (
+    "state",
+    "sys_deployment",
+    "sys_inbox",
+    "sys_invocation",
+    "sys_invocation_state",
+    "sys_invocation_status",
+    "sys_journal",
+    "sys_journal_events",
+    "sys_keyed_service_status",
+    "sys_promise",
+    "sys_service",
+)
+
+
+def column_type(name: str) -> str:
+    if name in COLUMN_TYPES:
+        return COLUMN_TYPES[name]
+    if name.endswith("_at"):
+        return TS
+    return "LargeUtf8"
+
+
+def _utf8(value: bytes | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000"
+
+
+def install(conn: sqlite3.Connection) -> None:
+    """Register the helper functions and create the views on one connection."""
+    conn.create_function("restate_ts", 1, ts, deterministic=True)
+    conn.create_function("restate_dur", 1, dur, deterministic=True)
+    conn.create_function("restate_entry_type", 1, _entry_type, deterministic=True)
+    conn.create_function("restate_entry_json", 3, _entry_json, deterministic=True)
+    conn.create_function("restate_entry_name", 2, _entry_name, deterministic=True)
+    conn.create_function("restate_utf8", 1, _utf8, deterministic=True)
+    conn.create_function("now", 0, _now)
+    conn.create_function("starts_with", 2, lambda s, p: None if s is None or p is None else s.startswith(p))
+    if not _has_table(conn, "invocations"):
+        return  # a brand-new read-only database: nothing to view yet
+    conn.execute(STATUS_VIEW.format(target=TARGET))
+    conn.execute(STATE_VIEW)
+    conn.execute(INVOCATION_VIEW.format(target=TARGET))
+    for view in OTHER_VIEWS:
+        conn.execute(view)
+    conn.execute("ATTACH DATABASE ':memory:' AS information_schema")
+    conn.execute(
+        "CREATE TABLE information_schema.tables (table_catalog TEXT, table_schema TEXT, "
+        "table_name TEXT, table_type TEXT)"
+    )
+    conn.execute(
+        "CREATE TABLE information_schema.columns (table_catalog TEXT, table_schema TEXT, "
+        "table_name TEXT, column_name TEXT, ordinal_position INTEGER, data_type TEXT, is_nullable TEXT)"
+    )
+    for view in VIEW_NAMES:
+        conn.execute(
+            "INSERT INTO information_schema.tables VALUES ('restate', 'public', ?, 'BASE TABLE')",
+            (view,),
+        )
+        cols = conn.execute(f"PRAGMA temp.table_info({view})").fetchall()
+        conn.executemany(
+            "INSERT INTO information_schema.columns VALUES ('restate', 'public', ?, ?, ?, ?, ?)",
+            [
+                (
+                    view,
+                    c[1],
+                    c[0],
+                    "LargeUtf8" if view == "state" and c[1] == "key" else column_type(c[1]),
+                    "NO" if (view, c[1]) == ("sys_invocation", "status") else "YES",
+                )
+                for c in cols
+            ],
+        )
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return row is not None

@@ -1,0 +1,78 @@
+"""The official `restate` CLI 1.7.12 used as a client of the embedded runtime."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from support.backend import Backend, unique
+from support.processes import npm_binary
+from support.scenarios import one_in
+
+
+@pytest.fixture
+def restate(backend: Backend, home):
+    if not backend.embedded:
+        pytest.skip("this suite points the official CLI at the embedded runtime")
+    binary = npm_binary("cli-1.7.12", "restate")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            "HOME": str(home),
+            "NO_COLOR": "1",
+            "RESTATE_ADMIN_URL": backend.admin_url,
+            "PATH": "/usr/bin:/bin",
+        }
+        return subprocess.run([str(binary), *args], capture_output=True, text=True, env=env, timeout=60)
+
+    return run
+
+
+def test_list_and_describe(restate, backend: Backend) -> None:
+    key = unique("o")
+    holder = backend.send(f"Counter/{key}/hold", 3600)
+    backend.wait_status(holder, "suspended")
+    r = restate("inv", "ls")
+    assert r.returncode == 0, r.stderr
+    assert "❯ [" in r.stdout and holder in r.stdout
+    assert re.search(r"Showing \d+/\d+\+? invocations", r.stderr)
+    r = restate("inv", "describe", holder)
+    assert r.returncode == 0, r.stderr
+    assert f"Counter/{key}/hold" in r.stdout
+    assert "Command: Sleep until" in r.stdout
+    assert r.stdout.rstrip().endswith("└────>> suspended")
+    restate("-y", "inv", "kill", holder)
+
+
+@pytest.mark.parametrize(
+    ("verb", "status", "after"),
+    [
+        ("cancel", "suspended", "[409] cancelled"),
+        ("kill", "running", "[409] killed"),
+    ],
+)
+def test_cancel_and_kill(restate, backend: Backend, verb: str, status: str, after: str) -> None:
+    inv = one_in(backend, status)
+    r = restate("-y", "inv", verb, inv)
+    assert r.returncode == 0, r.stderr
+    assert f"{'Cancelled' if verb == 'cancel' else 'Killed'} 1 invocations" in r.stdout
+    row = backend.wait_status(inv, "completed")
+    assert row["completion_failure"] == after
+
+
+def test_pause_resume_restart_purge(restate, backend: Backend) -> None:
+    inv = one_in(backend, "backing-off")
+    assert "Paused 1 invocations" in restate("-y", "inv", "pause", inv).stdout
+    backend.wait_status(inv, "paused")
+    assert "Resumed 1 invocations" in restate("-y", "inv", "resume", inv).stdout
+    backend.wait_status(inv, "running", "backing-off")
+    restate("-y", "inv", "kill", inv)
+    done = one_in(backend, "completed")
+    r = restate("-y", "inv", "restart-as-new", done)
+    assert r.returncode == 0 and "Restarted 1 invocations" in r.stdout, r.stderr
+    new = re.findall(r"inv_\w+", r.stdout.split("NEW ID", 1)[1])[-1]
+    backend.wait_status(new, "completed")
+    r = restate("-y", "inv", "purge", done)
+    assert "Purged 1 invocations" in r.stdout
+    backend.wait_gone(done)
