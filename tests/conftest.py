@@ -94,3 +94,17 @@ def cli_proc(home: Path) -> CliRunner:
         return run_subprocess(list(args), clean_env(home, env), stdin, timeout)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def feature_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess(app="features:app").start(tmp_path_factory.mktemp("features"))
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def features(backend: Backend, feature_services: ServiceProcess) -> Backend:
+    """``backend`` with the feature services (tests/services/features.py) registered too."""
+    backend.register(feature_services.url)
+    return backend

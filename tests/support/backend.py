@@ -102,24 +102,28 @@ class Backend:
         url = f"{self.ingress_url}/{_path(target)}/send"
         if delay:
             url += f"?delay={delay}"
-        headers = {"content-type": "application/json"}
+        content, headers = _body(body)
         if idempotency_key:
             headers["idempotency-key"] = idempotency_key
-        r = httpx.post(url, content=json.dumps(body).encode(), headers=headers, timeout=30)
+        r = httpx.post(url, content=content, headers=headers, timeout=30)
         assert r.status_code == 202, f"{r.status_code} {r.text}"
         return r.json()["invocationId"]
 
     def call(self, target: str, body: Any = None, *, timeout: float = 30) -> httpx.Response:
-        url = f"{self.ingress_url}/{_path(target)}"
+        content, headers = _body(body)
         return httpx.post(
-            url,
-            content=json.dumps(body).encode(),
-            headers={"content-type": "application/json"},
-            timeout=timeout,
+            f"{self.ingress_url}/{_path(target)}", content=content, headers=headers, timeout=timeout
         )
 
     def children(self, parent_id: str) -> list[dict[str, Any]]:
         return self.query(f"SELECT * FROM sys_invocation WHERE invoked_by_id = '{parent_id}'")
+
+
+def _body(body: Any) -> tuple[bytes, dict[str, str]]:
+    """No body for ``None`` (handlers without input), else JSON."""
+    if body is None:
+        return b"", {}
+    return json.dumps(body).encode(), {"content-type": "application/json"}
 
 
 def _path(target: str) -> str:
