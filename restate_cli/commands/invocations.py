@@ -140,17 +140,22 @@ def describe_cmd(
     ),
 ) -> None:
     """Show everything about one invocation, with its journal."""
-    from restate_cli import ids
-
     rt = runtime(ctx)
-    invocation_id = invocation_id.strip()
-    try:
-        ids.check(invocation_id, "inv")
-    except ids.IdError as e:
-        raise UsageError(f"invalid invocation id {invocation_id!r}: {e}") from None
+    invocation_id = _invocation_id(invocation_id)
     if interval <= 0:
         raise UsageError("-n/--interval must be positive")
     _watch(rt, watch, interval, lambda client: _describe(rt, client, invocation_id))
+
+
+def _invocation_id(value: str) -> str:
+    from restate_cli import ids
+
+    value = value.strip()
+    try:
+        ids.check(value, "inv")
+    except ids.IdError as e:
+        raise UsageError(f"invalid invocation id {value!r}: {e}") from None
+    return value
 
 
 async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> None:
@@ -173,6 +178,55 @@ async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> Non
         write_rows(rt.io, view.LIST_HEADERS, view.table_rows([inv]), out)
     else:
         view.print_describe(rt.io, inv, journal, out, now(), journal_total=journal_total)
+
+
+@app.command("tree")
+def tree_cmd(
+    ctx: typer.Context,
+    invocation_id: str = typer.Argument(
+        ..., metavar="INVOCATION_ID", help="The invocation id (inv_…)"
+    ),
+    depth: int | None = typer.Option(
+        None, "--depth", metavar="N", help="Show at most N levels below the invocation"
+    ),
+    watch: bool = typer.Option(False, "-w", "--watch", help="Refresh continuously"),
+    interval: float = typer.Option(
+        1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"
+    ),
+) -> None:
+    """Show the call tree of an invocation: its callers up to the root, and every
+    invocation it started (awaited calls, one-way and delayed sends), with their statuses."""
+    rt = runtime(ctx)
+    invocation_id = _invocation_id(invocation_id)
+    if depth is not None and depth < 0:
+        raise UsageError("--depth must be 0 or more")
+    if interval <= 0:
+        raise UsageError("-n/--interval must be positive")
+    _watch(rt, watch, interval, lambda client: _tree(rt, client, invocation_id, depth))
+
+
+async def _tree(rt: Runtime, client: AdminClient, invocation_id: str, depth: int | None) -> None:
+    import time
+
+    from restate_cli.admin.tree import fetch_tree
+    from restate_cli.render import tree as view
+    from restate_cli.render.output import write_json, write_lines, write_rows
+    from restate_cli.render.timefmt import now
+
+    started = time.perf_counter()
+    tree = await fetch_tree(client, invocation_id, depth=depth)
+    elapsed = time.perf_counter() - started
+    out = rt.output
+    if out.json:
+        write_json(rt.io, view.tree_json(tree))
+    elif out.quiet:
+        write_lines(rt.io, view.tree_ids(tree))
+    elif out.fmt:
+        write_rows(rt.io, view.TREE_ROW_HEADERS, view.tree_rows(tree), out)
+    else:
+        view.print_tree(rt.io, tree, out, now())
+    if not out.machine or out.fmt:
+        view.print_tree_footer(rt.io, tree, elapsed)
 
 
 def _watch(rt: Runtime, watch: bool, interval: float, show) -> None:
