@@ -1,4 +1,4 @@
-"""Call trees on a real backend: ``invocations tree``.
+"""Call trees on a real backend: ``invocations tree`` and ``describe``'s parent and children.
 
 The trees come from ``Greeter/branch(2)``: every non-leaf makes a one-way send, a delayed
 send (1 h) and an awaited call, each to ``branch(1)``, whose children are leaves. The
@@ -192,6 +192,25 @@ def test_tree_ids_and_flat_rows(cli, tree: Tree) -> None:
     assert delayed[0] == "1" and delayed[3] == "delayed_send" and delayed[6] == "scheduled"
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", delayed[4])
     assert len(rows) == 1 + 1 + 1 + 3
+
+
+def test_describe_shows_the_parent_relation_and_children(cli, tree: Tree) -> None:
+    r = cli("inv", "describe", tree.at("call"))
+    assert re.search(
+        rf"Invoked by:\s+Greeter/branch {tree.root} \(awaited call; the caller is suspended\)",
+        r.out,
+    ), r.out
+    assert re.search(
+        r"Children:\s+3: 1 awaited call \(suspended\), 1 one-way send \(suspended\), "
+        r"1 delayed send \(scheduled\)",
+        r.out,
+    ), r.out
+    data = cli("--json", "inv", "describe", tree.at("send", "delayed_send")).json()
+    assert data["parent"]["id"] == tree.at("send") and data["parent"]["relation"] == "delayed_send"
+    assert data["parent"]["due_at"].endswith("Z")
+    assert data["children"] == {"total": 0, "by_relation": {}, "truncated": False}
+    r = cli("inv", "describe", tree.root)
+    assert re.search(r"Children:\s+3: 1 awaited call", r.out) and "Invoked by:" not in r.out
 
 
 def test_tree_of_unknown_invocation_exits_4(cli) -> None:

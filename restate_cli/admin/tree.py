@@ -109,6 +109,24 @@ class Forest:
     queries: int
 
 
+@dataclass(frozen=True)
+class ChildSummary:
+    """How many invocations one invocation started, by relation and status."""
+
+    total: int
+    by_relation: dict[str, dict[str, int]]  # relation -> status -> count
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Family:
+    """For ``describe``: the parent, how it started this invocation, and the children."""
+
+    parent: Node | None
+    relation: Relation
+    children: ChildSummary
+
+
 def relation_of_root(inv: Invocation) -> Relation:
     if inv.invoked_by_subscription_id or inv.invoked_by == "subscription":
         return Relation(SUBSCRIPTION)
@@ -365,6 +383,40 @@ async def fetch_forest(
     return Forest(roots, truncated, reader.queries)
 
 
+async def fetch_family(
+    client: AdminClient, inv: Invocation, *, max_children: int = MAX_NODES
+) -> Family:
+    """The parent of ``inv`` (how it started ``inv``) and a summary of its children."""
+    reader = TreeReader(client)
+    me = Node(inv.id, inv, relation_of_root(inv))
+
+    async def parent() -> Node | None:
+        if not inv.invoked_by_id:
+            return None
+        found, links = await asyncio.gather(
+            reader.invocations([inv.invoked_by_id]), reader.calls([inv.invoked_by_id])
+        )
+        node = Node(
+            inv.invoked_by_id,
+            found.get(inv.invoked_by_id),
+            Relation(UNKNOWN),
+            target_hint=inv.invoked_by_target or "",
+        )
+        made = next((c for c in links.get(node.id, []) if c.child_id == inv.id), None)
+        me.relation = made.relation if made is not None else _fallback_relation(inv)
+        return node
+
+    parent_node, truncated = await asyncio.gather(
+        parent(), reader.descend([me], depth=1, max_nodes=max_children, count_hidden=False)
+    )
+    by_relation: dict[str, dict[str, int]] = {}
+    for child in me.children:
+        statuses = by_relation.setdefault(child.relation.kind, {})
+        statuses[child.status] = statuses.get(child.status, 0) + 1
+    total = len(me.children)
+    return Family(parent_node, me.relation, ChildSummary(total, by_relation, truncated))
+
+
 __all__ = [
     "CALL",
     "DELAYED_SEND",
@@ -375,10 +427,13 @@ __all__ = [
     "SUBSCRIPTION",
     "UNKNOWN",
     "CallTree",
+    "ChildSummary",
+    "Family",
     "Forest",
     "Node",
     "Relation",
     "TreeReader",
+    "fetch_family",
     "fetch_forest",
     "fetch_tree",
 ]

@@ -139,7 +139,7 @@ def describe_cmd(
         1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"
     ),
 ) -> None:
-    """Show everything about one invocation, with its journal."""
+    """Show everything about one invocation, with its journal, parent and children."""
     rt = runtime(ctx)
     invocation_id = _invocation_id(invocation_id)
     if interval <= 0:
@@ -159,16 +159,27 @@ def _invocation_id(value: str) -> str:
 
 
 async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> None:
+    from restate_cli.admin.errors import ApiError
     from restate_cli.admin.queries import describe_invocation
+    from restate_cli.admin.tree import fetch_family
     from restate_cli.render import invocations as view
     from restate_cli.render.output import write_json, write_lines
     from restate_cli.render.timefmt import now
 
     inv, journal, journal_total = await describe_invocation(client, invocation_id)
+    try:
+        family = await fetch_family(client, inv)
+    except ApiError as e:
+        client.warnings.append(f"could not read the parent and children: {e.message}")
+        family = None
     out = rt.output
     if out.json:
+        from restate_cli.render.tree import family_json
+
         data = view.to_json(inv)
         data["journal"] = [e.model_dump(mode="json") for e in journal]
+        if family is not None:
+            data.update(family_json(family))
         write_json(rt.io, data)
     elif out.quiet:
         write_lines(rt.io, [inv.id])
@@ -177,7 +188,9 @@ async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> Non
 
         write_rows(rt.io, view.LIST_HEADERS, view.table_rows([inv]), out)
     else:
-        view.print_describe(rt.io, inv, journal, out, now(), journal_total=journal_total)
+        view.print_describe(
+            rt.io, inv, journal, out, now(), journal_total=journal_total, family=family
+        )
 
 
 @app.command("tree")

@@ -1,4 +1,5 @@
-"""How call trees look: the guided table of ``invocations tree``, its JSON and rows."""
+"""How call trees look: the guided table of ``invocations tree``, its JSON and rows, and
+the parent and children lines of ``describe``."""
 
 from __future__ import annotations
 
@@ -244,4 +245,79 @@ def tree_json(tree: t.CallTree) -> dict[str, Any]:
         "callers": len(tree.callers),
         "descendants": tree.descendants,
         "tree": node_json(tree.root, tree.focus),
+    }
+
+
+# -- describe: parent and children ----------------------------------------------------------
+
+
+def children_summary(summary: t.ChildSummary) -> str:
+    """``3: 1 awaited call (suspended), 2 one-way sends (1 running, 1 completed)``."""
+    if not summary.total:
+        return "none"
+    parts = []
+    order = [t.CALL, t.SEND, t.DELAYED_SEND]
+    kinds = order + sorted(k for k in summary.by_relation if k not in order)
+    for kind in kinds:
+        statuses = summary.by_relation.get(kind)
+        if not statuses:
+            continue
+        n = sum(statuses.values())
+        if len(statuses) == 1:
+            detail = next(iter(statuses))
+        else:
+            ranked = sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))
+            detail = ", ".join(f"{c} {s}" for s, c in ranked)
+        parts.append(f"{n} {relation_label(kind, n)} ({detail})")
+    total = f"more than {summary.total:,}" if summary.truncated else str(summary.total)
+    return f"{total}: " + ", ".join(parts)
+
+
+def with_family(
+    rows: list[tuple[str, Text]], family: t.Family, now: datetime, fmt: str
+) -> list[tuple[str, Text]]:
+    """The describe rows, with how the parent started this invocation and the children."""
+    out: list[tuple[str, Text]] = []
+    for key, value in rows:
+        if key == "Invoked by" and family.parent is not None:
+            value = value.copy()
+            value.append(" (")
+            rel = family.relation
+            value.append(relation_label(rel.kind), style="italic")
+            if rel.kind == t.DELAYED_SEND and rel.due_at is not None:
+                value.append(f", due {timefmt.timestamp(rel.due_at, fmt)}")
+            parent = family.parent
+            value.append("; the caller ")
+            value.append_text(
+                Text("no longer exists", style="dim")
+                if parent.gone
+                else Text("is ") + status_word(parent.inv)  # type: ignore[arg-type]
+            )
+            value.append(")")
+        out.append((key, value))
+    anchor = max(
+        (i for i, (k, _) in enumerate(out) if k in ("Status", "Idempotency key", "Invoked by")),
+        default=len(out) - 1,
+    )
+    out.insert(anchor + 1, ("Children", Text(children_summary(family.children))))
+    return out
+
+
+def family_json(family: t.Family) -> dict[str, Any]:
+    parent = family.parent
+    return {
+        "parent": None
+        if parent is None
+        else {
+            "id": parent.id,
+            "target": parent.target or None,
+            "status": parent.status,
+            "relation": family.relation.kind,
+            "due_at": timefmt.utc_iso(family.relation.due_at) if family.relation.due_at else None,
+        },
+        "children": {
+            "total": family.children.total,
+            "by_relation": family.children.by_relation,
+            "truncated": family.children.truncated,
+        },
     }
