@@ -1,4 +1,5 @@
-"""Call trees on a real backend: ``invocations tree`` and ``describe``'s parent and children.
+"""Call trees on a real backend: ``tree``, ``describe``'s parent and children, and what
+cancel and kill reach (previewed, then checked).
 
 The trees come from ``Greeter/branch(2)``: every non-leaf makes a one-way send, a delayed
 send (1 h) and an awaited call, each to ``branch(1)``, whose children are leaves. The
@@ -216,6 +217,101 @@ def test_describe_shows_the_parent_relation_and_children(cli, tree: Tree) -> Non
 def test_tree_of_unknown_invocation_exits_4(cli) -> None:
     r = cli("inv", "tree", "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf")
     assert r.code == 4 and "not found" in r.err
+
+
+# -- cancel and kill: preview, then what happened ----------------------------------------
+
+
+def by_id(entries: list[dict]) -> dict[str, dict]:
+    return {e["id"]: e for e in entries}
+
+
+def test_cancel_preview_and_outcome(cli, backend: Backend) -> None:
+    t = branch_tree(backend)
+    awaited = {t.at("call"), t.at("call", "call")}
+    r = cli("--json", "inv", "cancel", "--dry-run", t.root)
+    assert r.code == 0, r
+    impact = r.json()["impact"]
+    assert impact["rule"]["action"] == "cancel" and impact["rule"]["follows"] == ["call"]
+    assert set(by_id(impact["reached"])) == awaited
+    assert all(e["expected"] == "cancelled" for e in impact["reached"])
+    not_reached = by_id(impact["not_reached"])
+    assert set(not_reached) == t.ids - awaited - {t.root}
+    assert not_reached[t.at("send")]["reason"] == "detached"
+    assert not_reached[t.at("delayed_send")]["reason"] == "detached"
+    assert not_reached[t.at("call", "send")]["reason"] == "detached"
+    for rel in ("call", "send", "delayed_send"):
+        below = not_reached[t.at("send", rel)]
+        assert below["reason"] == "below_unreached" and below["via"] == t.at("send")
+
+    r = cli("inv", "cancel", "--dry-run", t.root)
+    assert re.search(
+        rf"├── {t.at('send')} .* one-way send\s+not reached: detached, keeps running", r.out
+    ), r.out
+    assert re.search(
+        rf"└── {t.at('call')} .* awaited call\s+cancelled through its caller", r.out
+    ), r.out
+    assert "The cancel reaches 2 more invocations (2 awaited calls); 7 are not reached." in r.out
+
+    r = cli("--json", "-y", "inv", "cancel", t.root)
+    assert r.code == 0, r
+    data = r.json()
+    assert data["succeeded"] == 1 and data["results"][0]["id"] == t.root
+    impact = data["impact"]
+    outcome = {
+        e["id"]: e["after"] for k in ("selected", "reached", "not_reached") for e in impact[k]
+    }
+    assert outcome[t.root]["outcome"] == "completed [409] compensated: cancelled"
+    assert outcome[t.at("call")]["outcome"] == "completed [409] compensated: cancelled"
+    assert outcome[t.at("call", "call")]["outcome"] == "completed [409] cancelled"
+    assert outcome[t.at("send")]["outcome"] == "still suspended"
+    assert outcome[t.at("delayed_send")]["outcome"] == "still scheduled"
+    assert all(a["as_expected"] for a in outcome.values()), outcome
+    # and that is what the server says too
+    assert backend.row(t.at("call", "call"))["completion_failure"] == "[409] cancelled"
+    assert backend.status(t.at("send", "call")) == "suspended"
+    r = cli("-y", "inv", "kill", t.at("send"))
+    assert r.code == 0, r
+    assert re.search(r"What happened \(checked \d+\.\d s after the kill\):", r.out), r.out
+    assert "ended up as previewed" in r.out
+    kill_all(backend, t.ids)
+
+
+def test_kill_preview_follows_the_server_and_is_checked(cli, backend: Backend) -> None:
+    t = branch_tree(backend)
+    every = backend.kind.startswith("restate-server")  # the embedded runtime spares sends
+    reached = t.ids - {t.root} if every else {t.at("call"), t.at("call", "call")}
+    delayed = {t.at("delayed_send"), t.at("call", "delayed_send"), t.at("send", "delayed_send")}
+
+    r = cli("--json", "inv", "kill", "--dry-run", t.root)
+    impact = r.json()["impact"]
+    rule = impact["rule"]
+    assert rule["action"] == "kill" and rule["server"] == backend.kind
+    if every:
+        assert rule["basis"] == "measured" and "one-way sends are killed too" in rule["summary"]
+    assert set(by_id(impact["reached"])) == reached
+    for e in impact["reached"]:
+        assert e["expected"] == ("deleted" if e["id"] in delayed else "killed")
+
+    r = cli("inv", "kill", "--dry-run", t.root)
+    assert f"Impact: kill on {backend.kind} " in r.out
+    r = cli("-y", "inv", "kill", t.root)
+    assert r.code == 0, r
+    assert "ended up as previewed" in r.out, r.out
+    if every:
+        assert re.search(rf"{t.at('delayed_send')} .*\s+deleted\s+gone$", r.out, re.M), r.out
+    for inv in reached:
+        row = backend.row(inv)
+        if inv in delayed:
+            assert row is None
+        else:
+            assert row["completion_failure"] == "[409] killed"
+    # the tree of a killed root: what is left, and what is gone
+    data = cli("--json", "inv", "tree", t.root).json()
+    nodes = {n["id"]: n for n in flatten(data["tree"])}
+    for inv in delayed & reached:
+        assert nodes[inv]["status"] == "gone" and nodes[inv]["relation"] == "delayed_send"
+    kill_all(backend, t.ids)
 
 
 def test_tree_reads_a_wide_tree_with_few_queries(backend: Backend) -> None:

@@ -117,7 +117,7 @@ def test_per_invocation_failures_are_reported_and_exit_1(
         return httpx.Response(202)
 
     seen = mock_server(server(ops, REFS))
-    r = cli_offline("-y", "inv", "cancel", "Greeter")
+    r = cli_offline("-y", "inv", "cancel", "--wait", "0", "Greeter")
     assert r.code == 1, r
     assert "Cancelled 1 invocation" in r.out
     assert INV in r.out and expected in r.out
@@ -133,7 +133,7 @@ def test_json_reports_one_result_per_invocation(cli_offline, mock_server) -> Non
         return httpx.Response(200)
 
     mock_server(server(ops, REFS))
-    r = cli_offline("--json", "-y", "inv", "kill", "Greeter")
+    r = cli_offline("--json", "-y", "inv", "kill", "--wait", "0", "Greeter")
     assert r.code == 1
     data = r.json()
     assert data["action"] == "kill" and data["succeeded"] == 1 and data["failed"] == 1
@@ -167,7 +167,7 @@ def test_refuses_without_a_terminal_and_without_yes(cli_offline, mock_server) ->
 
 def test_ci_variable_confirms(cli_offline, mock_server) -> None:
     seen = mock_server(server(lambda r: httpx.Response(200), REFS))
-    r = cli_offline("inv", "kill", "Greeter", env={"CI": "true"})
+    r = cli_offline("inv", "kill", "--wait", "0", "Greeter", env={"CI": "true"})
     assert r.code == 0, r
     assert "Auto-confirming --yes is set." in r.out
     assert len([q for q in seen if q.method == "PATCH"]) == 2
@@ -193,7 +193,7 @@ def test_legacy_server_uses_delete_with_mode(cli_offline, mock_server) -> None:
         return httpx.Response(202)
 
     seen = mock_server(handler)
-    r = cli_offline("-y", "inv", "kill", INV)
+    r = cli_offline("-y", "inv", "kill", "--wait", "0", INV)
     assert r.code == 0, r
     action = [q for q in seen if not q.url.path.endswith(("/query", "/version"))]
     assert [(q.method, q.url.path, q.url.params.get("mode")) for q in action] == [

@@ -276,15 +276,20 @@ def _bulk(
     limit: int,
     dry_run: bool,
     params: dict[str, str] | None = None,
+    wait: float = 3.0,
 ) -> None:
     from restate_cli.commands import _bulk
 
     rt = runtime(ctx)
-    _bulk.run(rt, _bulk.BulkOptions(_bulk.ACTIONS[verb], query, limit, dry_run, params or {}))
+    _bulk.run(rt, _bulk.BulkOptions(_bulk.ACTIONS[verb], query, limit, dry_run, params or {}, wait))
 
 
 LIMIT_HELP = "At most this many invocations are selected"
 DRY_RUN_HELP = "Show what would be affected and change nothing"
+WAIT_HELP = (
+    "Afterwards, wait up to this many seconds for the invocations reached to end, "
+    "then report what happened to each one (0: do not check)"
+)
 
 
 @app.command("cancel")
@@ -296,9 +301,13 @@ def cancel_cmd(
     ),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
+    wait: float = typer.Option(3.0, "--wait", metavar="SECONDS", help=WAIT_HELP),
 ) -> None:
-    """Cancel invocations and the calls they await; handlers may run compensations."""
-    _bulk(ctx, "kill" if kill else "cancel", query, limit, dry_run)
+    """Cancel invocations and the calls they await; handlers may run compensations.
+
+    Before asking, shows which invocations down the call trees the cancel reaches (awaited
+    calls) and which it does not (one-way and delayed sends keep running)."""
+    _bulk(ctx, "kill" if kill else "cancel", query, limit, dry_run, wait=wait)
 
 
 @app.command("kill")
@@ -307,9 +316,14 @@ def kill_cmd(
     query: str = typer.Argument(..., help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
+    wait: float = typer.Option(3.0, "--wait", metavar="SECONDS", help=WAIT_HELP),
 ) -> None:
-    """Kill invocations at once, without involving their handlers."""
-    _bulk(ctx, "kill", query, limit, dry_run)
+    """Kill invocations at once, without involving their handlers.
+
+    Before asking, shows which invocations down the call trees the kill reaches, by the
+    rules of the server it talks to (restate-server also kills one-way sends and deletes
+    delayed sends; the embedded runtime follows the documentation and spares them)."""
+    _bulk(ctx, "kill", query, limit, dry_run, wait=wait)
 
 
 @app.command("purge")
