@@ -207,8 +207,11 @@ def tree_cmd(
         1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"
     ),
 ) -> None:
-    """Show the call tree of an invocation: its callers up to the root, and every
-    invocation it started (awaited calls, one-way and delayed sends), with their statuses."""
+    """Show an invocation's call tree: its callers and everything it started.
+
+    The callers go up to the root (ingress, subscription or restart); below the invocation
+    comes every invocation it started, with how (awaited call, one-way send, delayed send
+    and when it is due) and its status."""
     rt = runtime(ctx)
     invocation_id = _invocation_id(invocation_id)
     if depth is not None and depth < 0:
