@@ -69,8 +69,6 @@ def print_preview(
 ) -> None:
     """The selected invocations' call trees, each invocation with what the action does to it."""
     console = io.console()
-    rule = impact.rule
-    console.print(Text("Impact: ", style="bold") + Text(rule.summary + "."))
     roots = _roots_to_show(impact, every_root=False)
     if not roots:
         line = "None of these invocations started others that are still running."
@@ -79,6 +77,7 @@ def print_preview(
         console.print(line)
         console.print()
         return
+    console.print(Text("Impact: ", style="bold") + Text(impact.rule.summary + "."))
     fmt = opts.time_format
     rows = guided(roots, impact.children)
     block = guided_table(
@@ -180,11 +179,9 @@ def print_after(
             "did not end up as previewed",
         )
     else:
-        success(
-            io,
-            f"{'All ' if len(entries) > 1 else ''}{len(entries)} invocation"
-            f"{'s' if len(entries) != 1 else ''} ended up as previewed",
-        )
+        n = len(entries)
+        who = {1: "The invocation", 2: "Both invocations"}.get(n, f"All {n} invocations")
+        success(io, f"{who} ended up as previewed")
 
 
 # -- JSON -----------------------------------------------------------------------------------
