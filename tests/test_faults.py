@@ -331,3 +331,58 @@ def test_token_is_sent_and_never_printed(cli_offline, mock_server) -> None:
     assert r.code == 1
     assert seen[0].headers["authorization"] == "Bearer sekrit-token"
     assert "sekrit" not in r.out + r.err
+
+
+def test_tree_falls_back_to_entry_json(cli_offline, mock_server) -> None:
+    parent, child = INV, INV2
+    call = json.dumps(
+        {
+            "Command": {
+                "Call": {
+                    "request": {
+                        "invocation_id": child,
+                        "invocation_target": {"Service": {"name": "Greeter", "handler": "greet"}},
+                    }
+                }
+            }
+        }
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/version":
+            return httpx.Response(200, json=VERSION)
+        sql = json.loads(request.content)["query"]
+        if "entry_lite_json" in sql:
+            return httpx.Response(400, json={"message": "unknown column entry_lite_json"})
+        if "FROM sys_journal" in sql:
+            return rows({"id": parent, "idx": 1, "entry_type": "Command: Call", "entry_json": call})
+        if "invoked_by_id IN" in sql and "GROUP BY" not in sql:
+            if parent in sql:
+                return rows(
+                    {
+                        "id": child,
+                        "target": "Greeter/greet",
+                        "status": "running",
+                        "invoked_by": "service",
+                        "invoked_by_id": parent,
+                    }
+                )
+            return rows()
+        if "WHERE id IN" in sql:
+            return rows(
+                {
+                    "id": parent,
+                    "target": "Greeter/parent",
+                    "status": "suspended",
+                    "invoked_by": "ingress",
+                }
+            )
+        return rows()
+
+    mock_server(handler)
+    r = cli_offline("-o", "tsv", "inv", "tree", parent)
+    assert r.code == 0, r
+    assert r.lines[1:] == [
+        f"0\t{parent}\t\tingress\t\tGreeter/parent\tsuspended",
+        f"1\t{child}\t{parent}\tcall\t\tGreeter/greet\trunning",
+    ]

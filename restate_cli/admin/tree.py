@@ -209,11 +209,10 @@ class TreeReader:
                 ids, lambda b: sql.journal_calls(b, lite=self._lite_journal)
             )
         except ApiError as e:
-            no_column = "No field named" in e.server_message
-            if no_column and self._lite_journal:
-                self._lite_journal = False  # a server without entry_lite_json
+            if self._lite_journal:
+                self._lite_journal = False  # a server without entry_lite_json: try entry_json
                 return await self.calls(ids)
-            if no_column or e.status >= 500:
+            if "No field named" in e.server_message or e.status >= 500:
                 return {}  # a server without the V2 journal columns
             raise
         return _calls(rows)
