@@ -48,6 +48,7 @@ def backend(
         raise
     b = Backend(f"restate-server {request.param}", request.param, server.admin_url, server.ingress_url)
     b.register(services.url)
+    b.wait_queryable()
     yield b
     server.stop()
 

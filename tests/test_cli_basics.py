@@ -35,6 +35,7 @@ def test_console_script_entry_point(cli_proc) -> None:
         "pause",
         "resume",
         "restart-as-new",
+        "tree",
     ):
         assert verb in r.out
 
@@ -68,6 +69,11 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
         (["-o", "xml", "inv", "ls"], "'xml' is not one of plain, tsv, markdown"),
         (["inv", "cancel", "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4r!"], "base62 decode error"),
         (["inv", "resume", "--deployment", "nope", "X"], "--deployment must be a deployment id"),
+        (["inv", "tree", "inv_123"], "bad length"),
+        (
+            ["inv", "tree", "--depth", "-1", "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf"],
+            "--depth must be 0 or more",
+        ),
         (["inv", "frobnicate"], "No such command"),
         (["inv", "cancel"], "Missing argument"),
     ],

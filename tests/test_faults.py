@@ -115,7 +115,7 @@ def test_per_invocation_failures_are_reported_and_exit_1(
         return httpx.Response(202)
 
     seen = mock_server(server(ops, REFS))
-    r = cli_offline("-y", "inv", "cancel", "Greeter")
+    r = cli_offline("-y", "inv", "cancel", "--wait", "0", "Greeter")
     assert r.code == 1, r
     assert "Cancelled 1 invocation" in r.out
     assert INV in r.out and expected in r.out
@@ -131,7 +131,7 @@ def test_json_reports_one_result_per_invocation(cli_offline, mock_server) -> Non
         return httpx.Response(200)
 
     mock_server(server(ops, REFS))
-    r = cli_offline("--json", "-y", "inv", "kill", "Greeter")
+    r = cli_offline("--json", "-y", "inv", "kill", "--wait", "0", "Greeter")
     assert r.code == 1
     data = r.json()
     assert data["action"] == "kill" and data["succeeded"] == 1 and data["failed"] == 1
@@ -165,7 +165,7 @@ def test_refuses_without_a_terminal_and_without_yes(cli_offline, mock_server) ->
 
 def test_ci_variable_confirms(cli_offline, mock_server) -> None:
     seen = mock_server(server(lambda r: httpx.Response(200), REFS))
-    r = cli_offline("inv", "kill", "Greeter", env={"CI": "true"})
+    r = cli_offline("inv", "kill", "--wait", "0", "Greeter", env={"CI": "true"})
     assert r.code == 0, r
     assert "Auto-confirming --yes is set." in r.out
     assert len([q for q in seen if q.method == "PATCH"]) == 2
@@ -191,7 +191,7 @@ def test_legacy_server_uses_delete_with_mode(cli_offline, mock_server) -> None:
         return httpx.Response(202)
 
     seen = mock_server(handler)
-    r = cli_offline("-y", "inv", "kill", INV)
+    r = cli_offline("-y", "inv", "kill", "--wait", "0", INV)
     assert r.code == 0, r
     action = [q for q in seen if not q.url.path.endswith(("/query", "/version"))]
     assert [(q.method, q.url.path, q.url.params.get("mode")) for q in action] == [
@@ -325,3 +325,58 @@ def test_token_is_sent_and_never_printed(cli_offline, mock_server) -> None:
     assert r.code == 1
     assert seen[0].headers["authorization"] == "Bearer sekrit-token"
     assert "sekrit" not in r.out + r.err
+
+
+def test_tree_falls_back_to_entry_json(cli_offline, mock_server) -> None:
+    parent, child = INV, INV2
+    call = json.dumps(
+        {
+            "Command": {
+                "Call": {
+                    "request": {
+                        "invocation_id": child,
+                        "invocation_target": {"Service": {"name": "Greeter", "handler": "greet"}},
+                    }
+                }
+            }
+        }
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/version":
+            return httpx.Response(200, json=VERSION)
+        sql = json.loads(request.content)["query"]
+        if "entry_lite_json" in sql:
+            return httpx.Response(400, json={"message": "unknown column entry_lite_json"})
+        if "FROM sys_journal" in sql:
+            return rows({"id": parent, "idx": 1, "entry_type": "Command: Call", "entry_json": call})
+        if "invoked_by_id IN" in sql and "GROUP BY" not in sql:
+            if parent in sql:
+                return rows(
+                    {
+                        "id": child,
+                        "target": "Greeter/greet",
+                        "status": "running",
+                        "invoked_by": "service",
+                        "invoked_by_id": parent,
+                    }
+                )
+            return rows()
+        if "WHERE id IN" in sql:
+            return rows(
+                {
+                    "id": parent,
+                    "target": "Greeter/parent",
+                    "status": "suspended",
+                    "invoked_by": "ingress",
+                }
+            )
+        return rows()
+
+    mock_server(handler)
+    r = cli_offline("-o", "tsv", "inv", "tree", parent)
+    assert r.code == 0, r
+    assert r.lines[1:] == [
+        f"0\t{parent}\t\tingress\t\tGreeter/parent\tsuspended",
+        f"1\t{child}\t{parent}\tcall\t\tGreeter/greet\trunning",
+    ]

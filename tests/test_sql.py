@@ -81,3 +81,20 @@ def test_resolve_statement() -> None:
     )
     s = sql.resolve("Greeter", ("paused", "invoked"), limit=3)
     assert s.endswith("AND status IN ('paused', 'invoked') LIMIT 3")
+
+
+def test_call_tree_statements_quote_every_id() -> None:
+    ids = ["inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf", "it's"]
+    quoted = "'inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf', 'it''s'"
+    assert sql.tree_children(ids, limit=11).endswith(
+        f"FROM sys_invocation WHERE invoked_by_id IN ({quoted}) ORDER BY created_at, id LIMIT 11"
+    )
+    assert sql.tree_nodes(ids).endswith(f"FROM sys_invocation WHERE id IN ({quoted})")
+    assert sql.tree_child_counts(ids) == (
+        "SELECT invoked_by_id, COUNT(1) AS n FROM sys_invocation "
+        f"WHERE invoked_by_id IN ({quoted}) GROUP BY invoked_by_id"
+    )
+    lite = sql.journal_calls(ids)
+    assert "sj.entry_lite_json AS entry_json" in lite and f"sj.id IN ({quoted})" in lite
+    assert "'Command: Call', 'Command: OneWayCall'" in lite
+    assert "sj.entry_json AS entry_json" in sql.journal_calls(ids, lite=False)

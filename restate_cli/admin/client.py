@@ -246,9 +246,24 @@ class AdminClient:
     # -- SQL -------------------------------------------------------------------------
 
     async def query(self, sql: str) -> list[dict[str, Any]]:
-        """Rows of one SQL statement over ``/query``, as JSON objects (NULL keys absent)."""
+        """Rows of one SQL statement over ``/query``, as JSON objects (NULL keys absent).
+
+        Reads are retried for a few seconds while the server answers that a partition is not
+        ready yet (restate-server does so just after start-up and during leader changes).
+        """
         log.debug("SQL: %s", sql)
-        response = await self.request("POST", "query", json_body={"query": sql})
+        delay = 0.1
+        deadline = time.monotonic() + TRANSIENT_RETRY_SECONDS
+        while True:
+            try:
+                response = await self.request("POST", "query", json_body={"query": sql})
+                break
+            except ApiError as e:
+                if not _transient(e) or time.monotonic() + delay > deadline:
+                    raise
+                log.debug("transient /query failure, retrying in %.1fs: %s", delay, e.server_message)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
         if not response.headers.get("content-type", "").startswith("application/json"):
             raise ProtocolError(
                 f"the Restate server at {self.server} lacks JSON /query support "
@@ -300,6 +315,15 @@ class AdminClient:
 
     async def delete(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         return await self.request("DELETE", path, params=params)
+
+
+TRANSIENT_RETRY_SECONDS = 5.0
+_TRANSIENT = ("partition store", "partition processor", "not the leader", "no leader", "not ready")
+
+
+def _transient(e: ApiError) -> bool:
+    """A server-side failure that goes away by itself: a partition not running here yet."""
+    return e.status == 503 or (e.status >= 500 and any(t in e.server_message for t in _TRANSIENT))
 
 
 def _json(response: httpx.Response, server: str) -> Any:

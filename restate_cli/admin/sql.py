@@ -185,3 +185,66 @@ def resolve(query: str, raw_statuses: Sequence[str], *, negate: bool = False, li
 
 def columns_of(table: str) -> str:
     return f"SELECT column_name FROM information_schema.columns WHERE table_name = {literal(table)}"
+
+
+# -- call trees ---------------------------------------------------------------------------
+
+# The sys_invocation columns a call-tree node needs (present on restate-server 1.6 and 1.7).
+TREE_COLUMNS = (
+    "id",
+    "target",
+    "target_service_name",
+    "target_service_key",
+    "target_handler_name",
+    "target_service_ty",
+    "status",
+    "created_at",
+    "modified_at",
+    "scheduled_start_at",
+    "completed_at",
+    "invoked_by",
+    "invoked_by_id",
+    "invoked_by_target",
+    "invoked_by_subscription_id",
+    "restarted_from",
+    "completion_result",
+    "completion_failure",
+)
+_TREE_SELECT = f"SELECT {', '.join(TREE_COLUMNS)} FROM sys_invocation"
+
+
+def tree_nodes(invocation_ids: Sequence[str]) -> str:
+    """The call-tree columns of these invocations."""
+    return f"{_TREE_SELECT} WHERE {in_list('id', invocation_ids)}"
+
+
+def tree_children(parent_ids: Sequence[str], *, limit: int) -> str:
+    """The invocations these invocations started, oldest first."""
+    return (
+        f"{_TREE_SELECT} WHERE {in_list('invoked_by_id', parent_ids)} "
+        f"ORDER BY created_at, id LIMIT {int(limit)}"
+    )
+
+
+def tree_child_counts(parent_ids: Sequence[str]) -> str:
+    """How many invocations each of these invocations started."""
+    return (
+        "SELECT invoked_by_id, COUNT(1) AS n FROM sys_invocation "
+        f"WHERE {in_list('invoked_by_id', parent_ids)} GROUP BY invoked_by_id"
+    )
+
+
+def journal_calls(invocation_ids: Sequence[str], *, lite: bool = True) -> str:
+    """The Call and OneWayCall entries of these journals: who was started, and how.
+
+    ``entry_lite_json`` (restate-server 1.6+) carries the ids and the delay without the
+    request payload; ``lite=False`` reads ``entry_json`` for servers without it. V1
+    journals name the callee in ``invoked_id``.
+    """
+    column = "sj.entry_lite_json" if lite else "sj.entry_json"
+    return (
+        "SELECT sj.id AS id, sj.index AS idx, sj.entry_type, sj.invoked_id, sj.invoked_target, "
+        f"{column} AS entry_json FROM sys_journal sj "
+        f"WHERE {in_list('sj.id', invocation_ids)} AND "
+        "(sj.entry_type IN ('Command: Call', 'Command: OneWayCall') OR sj.invoked_id IS NOT NULL)"
+    )

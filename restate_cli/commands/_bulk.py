@@ -14,11 +14,13 @@ from restate_cli.errors import CliError, NotFound, UsageError
 
 if TYPE_CHECKING:
     from restate_cli.admin.client import AdminClient
+    from restate_cli.admin.impact import Impact
     from restate_cli.admin.models import InvocationRef
     from restate_cli.app import Runtime
 
 MAX_IN_FLIGHT = 64
 PREVIEW_ROWS = 500
+IMPACT_VERBS = ("cancel", "kill")  # actions that travel down call trees
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class BulkOptions:
     limit: int = 500
     dry_run: bool = False
     params: dict[str, str] = field(default_factory=dict)
+    wait: float = 3.0  # cancel/kill: seconds to wait for reached invocations to end; 0: no check
 
 
 @dataclass
@@ -111,6 +114,8 @@ def validate(opts: BulkOptions) -> None:
 
     if opts.limit < 1:
         raise UsageError("--limit must be at least 1")
+    if opts.wait < 0:
+        raise UsageError("--wait must be 0 or more")
     sql.query_filter(opts.query)  # raises UsageError for a malformed id or an empty query
 
 
@@ -160,16 +165,35 @@ async def execute(
     return list(await asyncio.gather(*(one(r) for r in refs)))
 
 
+async def impact_of(client: AdminClient, verb: str, refs: list[InvocationRef]) -> Impact | None:
+    """What ``verb`` will reach in the call trees of ``refs``; None (with a warning) when the
+    server cannot tell, so that the action itself still works."""
+    from restate_cli.admin.errors import ApiError, ProtocolError
+    from restate_cli.admin.impact import preview
+
+    try:
+        return await preview(client, verb, [r.id for r in refs])
+    except (ApiError, ProtocolError) as e:
+        client.warnings.append(f"could not read the call trees, so no impact preview: {e.message}")
+        return None
+
+
 def run(rt: Runtime, opts: BulkOptions) -> None:
-    """The whole command: resolve → preview → confirm → act → report."""
+    """The whole command: resolve → preview → confirm → act → report.
+
+    cancel and kill also preview their reach down the call trees, and afterwards read back
+    what happened to every invocation they previewed.
+    """
     from restate_cli.commands._common import confirm, run_with_client
     from restate_cli.render import bulk as view
+    from restate_cli.render.timefmt import now
 
     validate(opts)
     a = opts.action
     io, out = rt.io, rt.output
+    with_impact = a.verb in IMPACT_VERBS and (out.json or not out.machine)
 
-    async def work(client: AdminClient) -> list[Outcome] | None:
+    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None] | None:
         refs = await resolve(client, opts)
         if not refs:
             note = _OTHER_COMMAND[a.verb]
@@ -177,11 +201,16 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
                 f"no invocations found for query {opts.query!r}; {a.verb} works only on "
                 f"{a.works_on} invocations." + (f" {note}" if note else "")
             )
+        impact = await impact_of(client, a.verb, refs) if with_impact else None
         if opts.dry_run:
-            view.dry_run(io, out, a, opts.query, refs)
+            view.dry_run(io, out, a, opts.query, refs, impact)
             return None
         if not out.machine:
             view.preview(io, out, refs, PREVIEW_ROWS)
+            if impact is not None:
+                from restate_cli.render.impact import print_preview
+
+                print_preview(io, out, impact, now(), PREVIEW_ROWS)
         confirm(
             rt,
             f"Are you sure you want to {a.verb} {_these(len(refs))}?",
@@ -189,12 +218,19 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
         )
         with view.progress(io, len(refs)) as tick:
             outcomes = await execute(client, opts, refs, tick)
-        return outcomes
+        if impact is not None and opts.wait > 0:
+            from restate_cli.admin.impact import settle
+            from restate_cli.render.impact import checking
 
-    outcomes = run_with_client(rt, work)
-    if outcomes is None:
+            with checking(io):
+                await settle(client, impact, [o.ref.id for o in outcomes if o.ok], timeout=opts.wait)
+        return outcomes, impact
+
+    done = run_with_client(rt, work)
+    if done is None:
         return
-    view.report(io, out, a, opts.query, outcomes)
+    outcomes, impact = done
+    view.report(io, out, a, opts.query, outcomes, impact)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise CliError(f"failed to {a.verb} {len(failed)} of {len(outcomes)} invocations")

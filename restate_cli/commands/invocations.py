@@ -127,31 +127,47 @@ def describe_cmd(
     watch: bool = typer.Option(False, "-w", "--watch", help="Refresh continuously"),
     interval: float = typer.Option(1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"),
 ) -> None:
-    """Show everything about one invocation, with its journal."""
-    from restate_cli import ids
-
+    """Show everything about one invocation, with its journal, parent and children."""
     rt = runtime(ctx)
-    invocation_id = invocation_id.strip()
-    try:
-        ids.check(invocation_id, "inv")
-    except ids.IdError as e:
-        raise UsageError(f"invalid invocation id {invocation_id!r}: {e}") from None
+    invocation_id = _invocation_id(invocation_id)
     if interval <= 0:
         raise UsageError("-n/--interval must be positive")
     _watch(rt, watch, interval, lambda client: _describe(rt, client, invocation_id))
 
 
+def _invocation_id(value: str) -> str:
+    from restate_cli import ids
+
+    value = value.strip()
+    try:
+        ids.check(value, "inv")
+    except ids.IdError as e:
+        raise UsageError(f"invalid invocation id {value!r}: {e}") from None
+    return value
+
+
 async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> None:
+    from restate_cli.admin.errors import ApiError
     from restate_cli.admin.queries import describe_invocation
+    from restate_cli.admin.tree import fetch_family
     from restate_cli.render import invocations as view
     from restate_cli.render.output import write_json, write_lines
     from restate_cli.render.timefmt import now
 
     inv, journal, journal_total = await describe_invocation(client, invocation_id)
+    try:
+        family = await fetch_family(client, inv)
+    except ApiError as e:
+        client.warnings.append(f"could not read the parent and children: {e.message}")
+        family = None
     out = rt.output
     if out.json:
+        from restate_cli.render.tree import family_json
+
         data = view.to_json(inv)
         data["journal"] = [e.model_dump(mode="json") for e in journal]
+        if family is not None:
+            data.update(family_json(family))
         write_json(rt.io, data)
     elif out.quiet:
         write_lines(rt.io, [inv.id])
@@ -160,7 +176,55 @@ async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> Non
 
         write_rows(rt.io, view.LIST_HEADERS, view.table_rows([inv]), out)
     else:
-        view.print_describe(rt.io, inv, journal, out, now(), journal_total=journal_total)
+        view.print_describe(rt.io, inv, journal, out, now(), journal_total=journal_total, family=family)
+
+
+@app.command("tree")
+def tree_cmd(
+    ctx: typer.Context,
+    invocation_id: str = typer.Argument(..., metavar="INVOCATION_ID", help="The invocation id (inv_…)"),
+    depth: int | None = typer.Option(
+        None, "--depth", metavar="N", help="Show at most N levels below the invocation"
+    ),
+    watch: bool = typer.Option(False, "-w", "--watch", help="Refresh continuously"),
+    interval: float = typer.Option(1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"),
+) -> None:
+    """Show an invocation's call tree: its callers and everything it started.
+
+    The callers go up to the root (ingress, subscription or restart); below the invocation
+    comes every invocation it started, with how (awaited call, one-way send, delayed send
+    and when it is due) and its status."""
+    rt = runtime(ctx)
+    invocation_id = _invocation_id(invocation_id)
+    if depth is not None and depth < 0:
+        raise UsageError("--depth must be 0 or more")
+    if interval <= 0:
+        raise UsageError("-n/--interval must be positive")
+    _watch(rt, watch, interval, lambda client: _tree(rt, client, invocation_id, depth))
+
+
+async def _tree(rt: Runtime, client: AdminClient, invocation_id: str, depth: int | None) -> None:
+    import time
+
+    from restate_cli.admin.tree import fetch_tree
+    from restate_cli.render import tree as view
+    from restate_cli.render.output import write_json, write_lines, write_rows
+    from restate_cli.render.timefmt import now
+
+    started = time.perf_counter()
+    tree = await fetch_tree(client, invocation_id, depth=depth)
+    elapsed = time.perf_counter() - started
+    out = rt.output
+    if out.json:
+        write_json(rt.io, view.tree_json(tree))
+    elif out.quiet:
+        write_lines(rt.io, view.tree_ids(tree))
+    elif out.fmt:
+        write_rows(rt.io, view.TREE_ROW_HEADERS, view.tree_rows(tree), out)
+    else:
+        view.print_tree(rt.io, tree, out, now())
+    if not out.machine or out.fmt:
+        view.print_tree_footer(rt.io, tree, elapsed)
 
 
 def _watch(rt: Runtime, watch: bool, interval: float, show) -> None:
@@ -197,15 +261,20 @@ def _bulk(
     limit: int,
     dry_run: bool,
     params: dict[str, str] | None = None,
+    wait: float = 3.0,
 ) -> None:
     from restate_cli.commands import _bulk
 
     rt = runtime(ctx)
-    _bulk.run(rt, _bulk.BulkOptions(_bulk.ACTIONS[verb], query, limit, dry_run, params or {}))
+    _bulk.run(rt, _bulk.BulkOptions(_bulk.ACTIONS[verb], query, limit, dry_run, params or {}, wait))
 
 
 LIMIT_HELP = "At most this many invocations are selected"
 DRY_RUN_HELP = "Show what would be affected and change nothing"
+WAIT_HELP = (
+    "Afterwards, wait up to this many seconds for the invocations reached to end, "
+    "then report what happened to each one (0: do not check)"
+)
 
 
 @app.command("cancel")
@@ -217,9 +286,13 @@ def cancel_cmd(
     ),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
+    wait: float = typer.Option(3.0, "--wait", metavar="SECONDS", help=WAIT_HELP),
 ) -> None:
-    """Cancel invocations and the calls they await; handlers may run compensations."""
-    _bulk(ctx, "kill" if kill else "cancel", query, limit, dry_run)
+    """Cancel invocations and the calls they await; handlers may run compensations.
+
+    Before asking, shows which invocations down the call trees the cancel reaches (awaited
+    calls) and which it does not (one-way and delayed sends keep running)."""
+    _bulk(ctx, "kill" if kill else "cancel", query, limit, dry_run, wait=wait)
 
 
 @app.command("kill")
@@ -228,9 +301,14 @@ def kill_cmd(
     query: str = typer.Argument(..., help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
+    wait: float = typer.Option(3.0, "--wait", metavar="SECONDS", help=WAIT_HELP),
 ) -> None:
-    """Kill invocations at once, without involving their handlers."""
-    _bulk(ctx, "kill", query, limit, dry_run)
+    """Kill invocations at once, without involving their handlers.
+
+    Before asking, shows which invocations down the call trees the kill reaches, by the
+    rules of the server it talks to (restate-server also kills one-way sends and deletes
+    delayed sends; the embedded runtime follows the documentation and spares them)."""
+    _bulk(ctx, "kill", query, limit, dry_run, wait=wait)
 
 
 @app.command("purge")

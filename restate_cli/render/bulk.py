@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -21,10 +21,12 @@ from restate_cli.render.output import (
 )
 
 if TYPE_CHECKING:
+    from restate_cli.admin.impact import Impact
     from restate_cli.admin.models import InvocationRef
     from restate_cli.commands._bulk import Action, Outcome
 
 PROGRESS_THRESHOLD = 8
+PREVIEW_AFTER_ROWS = 500
 
 # What a 2xx status means for each operation, when it is not simply "done".
 _MEANINGS = {
@@ -50,17 +52,26 @@ def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows
     console.print()
 
 
-def dry_run(io: IO, opts: OutputOptions, action: Action, query: str, refs: Sequence[InvocationRef]) -> None:
+def dry_run(
+    io: IO,
+    opts: OutputOptions,
+    action: Action,
+    query: str,
+    refs: Sequence[InvocationRef],
+    impact: Impact | None = None,
+) -> None:
     if opts.json:
-        write_json(
-            io,
-            {
-                "action": action.verb,
-                "query": query,
-                "dry_run": True,
-                "invocations": [{"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs],
-            },
-        )
+        data: dict[str, Any] = {
+            "action": action.verb,
+            "query": query,
+            "dry_run": True,
+            "invocations": [{"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs],
+        }
+        if impact is not None:
+            from restate_cli.render.impact import impact_json
+
+            data["impact"] = impact_json(impact, after=False)
+        write_json(io, data)
         return
     if opts.quiet:
         write_lines(io, [r.id for r in refs])
@@ -74,6 +85,11 @@ def dry_run(io: IO, opts: OutputOptions, action: Action, query: str, refs: Seque
         )
         return
     preview(io, opts, refs, len(refs))
+    if impact is not None:
+        from restate_cli.render.impact import print_preview
+        from restate_cli.render.timefmt import now
+
+        print_preview(io, opts, impact, now(), len(refs) + len(impact.entries))
     io.console().print(
         f"Dry run: would {action.verb} {len(refs)} invocation{'s' if len(refs) != 1 else ''}; "
         "nothing was changed."
@@ -101,21 +117,30 @@ def progress(io: IO, total: int) -> Iterator[Callable[[], None] | None]:
         yield lambda: bar.advance(task)
 
 
-def report(io: IO, opts: OutputOptions, action: Action, query: str, outcomes: Sequence[Outcome]) -> None:
+def report(
+    io: IO,
+    opts: OutputOptions,
+    action: Action,
+    query: str,
+    outcomes: Sequence[Outcome],
+    impact: Impact | None = None,
+) -> None:
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
     if opts.json:
-        write_json(
-            io,
-            {
-                "action": action.verb,
-                "query": query,
-                "dry_run": False,
-                "succeeded": len(ok),
-                "failed": len(failed),
-                "results": [o.to_json() for o in outcomes],
-            },
-        )
+        data: dict[str, Any] = {
+            "action": action.verb,
+            "query": query,
+            "dry_run": False,
+            "succeeded": len(ok),
+            "failed": len(failed),
+            "results": [o.to_json() for o in outcomes],
+        }
+        if impact is not None:
+            from restate_cli.render.impact import impact_json
+
+            data["impact"] = impact_json(impact, after=True)
+        write_json(io, data)
         return
     if opts.quiet:
         write_lines(
@@ -152,3 +177,8 @@ def report(io: IO, opts: OutputOptions, action: Action, query: str, outcomes: Se
         for o in failed:
             table.add_row(o.ref.id, o.ref.target, Text(o.error or "", style="red"))
         console.print(table)
+    if impact is not None:
+        from restate_cli.render.impact import print_after
+        from restate_cli.render.timefmt import now
+
+        print_after(io, opts, impact, now(), PREVIEW_AFTER_ROWS)

@@ -251,10 +251,16 @@ def print_describe(
     now: datetime,
     *,
     journal_total: int | None = None,
+    family: Any = None,
 ) -> None:
     console = io.console()
     title(io, "info", "Invocation Information")
-    console.print(kv_table(opts, invocation_rows(inv, now, opts, describe=True)))
+    rows = invocation_rows(inv, now, opts, describe=True)
+    if family is not None:  # an admin.tree.Family: the parent's relation and the children
+        from restate_cli.render.tree import with_family
+
+        rows = with_family(rows, family, now, opts.time_format)
+    console.print(kv_table(opts, rows))
     if inv.status not in ("pending", "completed") and inv.pinned_deployment_id:
         console.print()
         tip(

@@ -97,6 +97,35 @@ async def chain(ctx: restate.Context, secs: float) -> str:
     return f"chain:{child}"
 
 
+@greeter.handler()
+async def branch(ctx: restate.Context, levels: int) -> str:
+    """At every level a one-way send, a delayed send (1 h) and an awaited call, each to
+    ``branch(levels - 1)``; level 0 sleeps for an hour. ``branch(2)`` is a three-level tree
+    of 10 invocations (the delayed ones start nothing until they are due)."""
+    if levels <= 0:
+        await ctx.sleep(timedelta(hours=1))
+        return "leaf"
+    ctx.service_send(branch, arg=levels - 1)
+    ctx.service_send(branch, arg=levels - 1, send_delay=timedelta(hours=1))
+    try:
+        return await ctx.service_call(branch, arg=levels - 1)
+    except TerminalError as e:
+        await ctx.run("compensate", lambda: f"undo level {levels}")
+        raise TerminalError(f"compensated: {e.message}", status_code=e.status_code) from e
+
+
+@greeter.handler()
+async def fan_out(ctx: restate.Context, shape: list[int]) -> int:
+    """One-way sends ``shape[0]`` children, each ``fan_out(shape[1:])``; an empty shape
+    sleeps for an hour. ``[10, 10, 10]`` makes 1,110 descendants."""
+    if not shape:
+        await ctx.sleep(timedelta(hours=1))
+        return 0
+    for _ in range(shape[0]):
+        ctx.service_send(fan_out, arg=shape[1:])
+    return shape[0]
+
+
 counter = restate.VirtualObject("Counter")
 
 

@@ -41,13 +41,33 @@ class Backend:
         assert r.status_code in (200, 201), r.text
         return r.json()
 
+    def wait_queryable(self, timeout: float = 30.0) -> None:
+        """Wait until ``/query`` answers: just after start-up, partitions that are not yet
+        running fail queries with ``expecting a partition store`` and the like."""
+        deadline = time.monotonic() + timeout
+        while True:
+            r = httpx.post(
+                f"{self.admin_url}/query",
+                json={"query": "SELECT COUNT(1) AS n FROM sys_invocation"},
+                headers={"accept": "application/json"},
+                timeout=30,
+            )
+            if r.status_code == 200:
+                return
+            assert time.monotonic() < deadline, f"/query not ready in {timeout}s: {r.text}"
+            time.sleep(0.1)
+
     def query(self, sql: str) -> list[dict[str, Any]]:
-        r = httpx.post(
-            f"{self.admin_url}/query",
-            json={"query": sql},
-            headers={"accept": "application/json"},
-            timeout=30,
-        )
+        for _ in range(50):  # a partition that is not ready yet answers 500 for a moment
+            r = httpx.post(
+                f"{self.admin_url}/query",
+                json={"query": sql},
+                headers={"accept": "application/json"},
+                timeout=30,
+            )
+            if r.status_code != 500 or "partition" not in r.text:
+                break
+            time.sleep(0.1)
         assert r.status_code == 200, r.text
         return r.json()["rows"]
 

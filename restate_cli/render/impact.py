@@ -1,0 +1,234 @@
+"""What cancel and kill print about call trees: the impact preview before confirming, and
+what actually happened to each previewed invocation afterwards."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+from restate_cli.admin import impact as im
+from restate_cli.admin import tree as t
+from restate_cli.io import IO
+from restate_cli.render import timefmt
+from restate_cli.render.output import OutputOptions, notice, success, warn
+from restate_cli.render.tree import guided, guided_table, relation_label, relation_text, status_text
+
+ACTION_STYLE = {"cancel": "magenta", "kill": "bold red"}
+
+
+def _reached_text(entry: im.Reach, action: str) -> str:
+    word = entry.expected
+    if entry.reason == im.SELECTED:
+        return word
+    return f"{word} through its caller" if action == "cancel" else f"{word} with its caller"
+
+
+def _not_reached_text(entry: im.Reach) -> str:
+    node = entry.node
+    if entry.reason == im.DETACHED:
+        stays = "stays scheduled" if node.status == "scheduled" else "keeps running"
+        return f"not reached: detached, {stays}"
+    if entry.reason == im.NOT_KNOWN:
+        return "not reached (assumed): its caller's journal does not say how it started"
+    if entry.reason == im.BELOW_COMPLETED:
+        return "not reached: below an invocation that has completed"
+    if entry.reason == im.BELOW_GONE:
+        return "not reached: below an invocation that no longer exists"
+    return "not reached: below an invocation that is not reached"
+
+
+def effect_text(impact: im.Impact, node: t.Node) -> Text:
+    entry = impact.entries.get(node.id)
+    if entry is None:
+        return Text("already completed" if node.completed else "no longer exists", style="dim")
+    if entry.reached:
+        return Text(_reached_text(entry, impact.rule.action), style=ACTION_STYLE.get(impact.rule.action, ""))
+    return Text(_not_reached_text(entry), style="green")
+
+
+def _relation_cell(impact: im.Impact, node: t.Node, now: datetime, fmt: str) -> Text:
+    entry = impact.entries.get(node.id)
+    if entry is not None and entry.reason == im.SELECTED:
+        return Text("selected", style="bold")
+    return relation_text(node, now, fmt)
+
+
+def _roots_to_show(impact: im.Impact, *, every_root: bool) -> list[t.Node]:
+    return [r for r in impact.roots if every_root or impact.children(r)]
+
+
+def print_preview(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime, max_rows: int) -> None:
+    """The selected invocations' call trees, each invocation with what the action does to it."""
+    console = io.console()
+    roots = _roots_to_show(impact, every_root=False)
+    if not roots:
+        line = "None of these invocations started others that are still running."
+        if impact.completed:
+            line = line[:-1] + f" ({impact.completed} completed ones are left as they are)."
+        console.print(line)
+        console.print()
+        return
+    console.print(Text("Impact: ", style="bold") + Text(impact.rule.summary + "."))
+    fmt = opts.time_format
+    rows = guided(roots, impact.children)
+    block = guided_table(
+        rows[:max_rows],
+        ("INVOCATION", "TARGET", "STATUS", "RELATION", "EFFECT"),
+        lambda n: (
+            Text(n.target),
+            status_text(n),
+            _relation_cell(impact, n, now, fmt),
+            effect_text(impact, n),
+        ),
+    )
+    console.print(block, soft_wrap=True)
+    if len(rows) > max_rows:
+        console.print(f"And {len(rows) - max_rows} other invocations...")
+    console.print(_tally(impact))
+    if impact.truncated:
+        warn(
+            io,
+            f"The call trees have more than {t.MAX_NODES:,} invocations: only part of them was checked",
+        )
+    console.print()
+
+
+def _tally(impact: im.Impact) -> str:
+    reached = impact.reached
+    by = Counter(e.node.relation.kind for e in reached)
+    parts = [f"{n} {relation_label(kind, n)}" for kind, n in by.items()]
+    verb = impact.rule.action
+    text = f"The {verb} reaches {len(reached)} more invocation{'s' if len(reached) != 1 else ''}"
+    if parts:
+        text += f" ({', '.join(parts)})"
+    n = len(impact.not_reached)
+    text += f"; {n} {'is' if n == 1 else 'are'} not reached"
+    if impact.completed:
+        text += f"; {impact.completed} already completed"
+    return text + "."
+
+
+@contextmanager
+def checking(io: IO) -> Iterator[None]:
+    """A spinner on an interactive stderr while the outcome is read back."""
+    if not io.progress_ok:
+        yield
+        return
+    with io.console(stderr=True).status("Checking what happened…"):
+        yield
+
+
+def print_after(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime, max_rows: int) -> None:
+    """What each previewed invocation looks like now, against what the preview said."""
+    if impact.settle_seconds is None:
+        return
+    console = io.console()
+    rows = guided(_roots_to_show(impact, every_root=True), impact.children)
+    console.print()
+    console.print(
+        Text("What happened", style="bold")
+        + Text(f" (checked {impact.settle_seconds:.1f} s after the {impact.rule.action}):")
+    )
+
+    def now_cell(n: t.Node) -> Text:
+        entry = impact.entries.get(n.id)
+        if entry is None:
+            return Text("")
+        text = Text(entry.outcome, style="green" if entry.as_expected else "yellow")
+        if entry.as_expected is False:
+            text.append("  (not as previewed)", style="bold yellow")
+        return text
+
+    def expected_cell(n: t.Node) -> Text:
+        entry = impact.entries.get(n.id)
+        if entry is None:
+            return Text("already completed" if n.completed else "no longer exists", style="dim")
+        return Text(entry.expected if entry.reached else "not reached")
+
+    block = guided_table(
+        rows[:max_rows],
+        ("INVOCATION", "TARGET", "RELATION", "PREVIEW", "NOW"),
+        lambda n: (
+            Text(n.target),
+            _relation_cell(impact, n, now, opts.time_format),
+            expected_cell(n),
+            now_cell(n),
+        ),
+    )
+    console.print(block, soft_wrap=True)
+    if len(rows) > max_rows:
+        console.print(f"And {len(rows) - max_rows} other invocations...")
+    entries = list(impact.entries.values())
+    off = [e for e in entries if e.as_expected is False]
+    if off:
+        warn(
+            io,
+            f"{len(off)} of {len(entries)} invocation{'s' if len(entries) != 1 else ''} "
+            "did not end up as previewed",
+        )
+    else:
+        n = len(entries)
+        who = {1: "The invocation", 2: "Both invocations"}.get(n, f"All {n} invocations")
+        success(io, f"{who} ended up as previewed")
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+def _entry_json(entry: im.Reach, *, after: bool) -> dict[str, Any]:
+    node, inv = entry.node, entry.node.inv
+    data: dict[str, Any] = {
+        "id": node.id,
+        "target": node.target or None,
+        "status": node.status,
+        "depth": node.depth,
+        "parent_id": node.parent_id,
+        "selected_id": entry.selected_id,
+        "relation": None if entry.reason == im.SELECTED else node.relation.kind,
+        "due_at": timefmt.utc_iso(node.relation.due_at) if node.relation.due_at else None,
+        "reached": entry.reached,
+        "reason": entry.reason,
+        "via": entry.via,
+        "expected": entry.expected if entry.reached else "not_reached",
+    }
+    if inv is not None and inv.status == "completed":
+        data["completion_failure"] = inv.completion_failure
+    if after:
+        now = entry.after
+        data["after"] = (
+            None
+            if not entry.checked
+            else {
+                "status": now.status if now is not None else t.GONE,
+                "completion_result": now.completion_result if now is not None else None,
+                "completion_failure": now.completion_failure if now is not None else None,
+                "outcome": entry.outcome,
+                "as_expected": entry.as_expected,
+            }
+        )
+    return data
+
+
+def impact_json(impact: im.Impact, *, after: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "rule": impact.rule.to_json(),
+        "selected": [_entry_json(e, after=after) for e in impact.selected],
+        "reached": [_entry_json(e, after=after) for e in impact.reached],
+        "not_reached": [_entry_json(e, after=after) for e in impact.not_reached],
+        "completed_descendants": impact.completed,
+        "truncated": impact.truncated,
+    }
+    if after:
+        data["checked_after_ms"] = (
+            round(impact.settle_seconds * 1000) if impact.settle_seconds is not None else None
+        )
+    return data
+
+
+def print_skipped(io: IO, reason: str) -> None:
+    notice(io, f"Impact on call trees not shown: {reason}")
