@@ -212,9 +212,10 @@ def root(
 
 
 def _register() -> None:
-    from restate_cli.commands import invocations
+    from restate_cli.commands import invocations, subscriptions
 
     app.add_typer(invocations.app, name="invocations")
+    app.add_typer(subscriptions.app, name="subscriptions")
 
 
 _register()

@@ -1,0 +1,298 @@
+"""How subscriptions look: lists, detail views, previews and results.
+
+Secret property values never reach the console or JSON: every value goes through
+``restate_cli.kafka.shown`` (``***`` for secret-looking keys, and the server's own ``***``
+stays as it is).
+
+JSON shapes (stable, snake_case):
+
+* subscription: ``{"id", "source", "sink", "options"}``; ``describe`` adds ``cluster``,
+  ``topic``, ``service``, ``handler``, ``brokers``, ``cluster_found`` and
+  ``default_options`` (the keys whose values are the server's defaults);
+* deletions: ``{"action", "succeeded", "failed", "results": [...]}``, one result per id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from restate_cli.admin.kafka import SubscriptionView
+from restate_cli.admin.models import Subscription
+from restate_cli.io import IO
+from restate_cli.kafka import (
+    MASK,
+    brokers,
+    masked,
+    parse_sink,
+    parse_source,
+    shown,
+    source_cluster,
+)
+from restate_cli.render.output import (
+    OutputOptions,
+    kv_table,
+    new_table,
+    success,
+    title,
+    warn,
+    write_json,
+    write_lines,
+    write_rows,
+)
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+DEFAULT_CLIENT_ID = "restate"
+
+
+# -- shared ----------------------------------------------------------------------------
+
+
+def _value_text(key: str, value: str) -> Text:
+    text = shown(key, value)
+    return Text(text, style="magenta" if text == MASK else "")
+
+
+def properties_table(
+    opts: OutputOptions, props: Mapping[str, str], notes: Mapping[str, str] | None = None
+) -> Table:
+    """KEY / VALUE, sorted by key, secrets masked; ``notes`` adds a dim remark per key."""
+    table = new_table(opts, headers=("KEY", "VALUE"))
+    for key in sorted(props):
+        value = _value_text(key, props[key])
+        if notes and key in notes:
+            value.append(f"  ({notes[key]})", style="dim")
+        table.add_row(key, value)
+    return table
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one deletion."""
+
+    name: str  # subscription id or cluster name
+    ok: bool
+    http_status: int | None = None
+    error: str | None = None
+    source: str | None = None
+    sink: str | None = None
+    orphaned: tuple[str, ...] = ()  # a cluster deleted with --force: what it left behind
+
+
+# -- subscriptions ---------------------------------------------------------------------
+
+
+def default_options(sub: Subscription) -> dict[str, str]:
+    """The options whose values are what the server adds when they are not given."""
+    notes = {}
+    if sub.options.get("client.id") == DEFAULT_CLIENT_ID:
+        notes["client.id"] = "server default"
+    if sub.options.get("group.id") == sub.id:
+        notes["group.id"] = "server default: the subscription id"
+    return notes
+
+
+def custom_options(sub: Subscription) -> dict[str, str]:
+    defaults = default_options(sub)
+    return {k: v for k, v in sub.options.items() if k not in defaults}
+
+
+def _options_cell(sub: Subscription) -> str:
+    return ", ".join(f"{k}={v}" for k, v in masked(custom_options(sub)).items())
+
+
+def _sub_row(sub: Subscription) -> tuple[str, str, str, str]:
+    return (sub.id, sub.source, sub.sink, _options_cell(sub))
+
+
+def subscription_json(sub: Subscription) -> dict[str, Any]:
+    return {"id": sub.id, "source": sub.source, "sink": sub.sink, "options": masked(sub.options)}
+
+
+SUB_HEADERS = ("ID", "SOURCE", "SINK", "OPTIONS")
+
+
+def print_subscriptions(
+    io: IO, opts: OutputOptions, subs: Sequence[Subscription], *, filtered: bool = False
+) -> None:
+    if opts.json:
+        write_json(io, [subscription_json(s) for s in subs])
+    elif opts.quiet:
+        write_lines(io, [s.id for s in subs])
+    elif opts.fmt:
+        write_rows(
+            io, SUB_HEADERS, [(s.id, s.source, s.sink, _options_cell(s)) for s in subs], opts
+        )
+    elif not subs:
+        text = "No subscriptions match." if filtered else "No subscriptions registered."
+        io.console(stderr=True).print(text, markup=False)
+    else:
+        table = new_table(opts, headers=SUB_HEADERS)
+        for s in subs:
+            custom = masked(custom_options(s))
+            cell = (
+                Text("\n".join(f"{k}={v}" for k, v in custom.items()))
+                if custom
+                else Text("(defaults)", style="dim")
+            )
+            table.add_row(Text(s.id, style="bold"), s.source, s.sink, cell)
+        io.console().print(table)
+
+
+def subscription_view_json(view: SubscriptionView) -> dict[str, Any]:
+    sub = view.subscription
+    data = subscription_json(sub)
+    try:
+        src = parse_source(sub.source)
+        cluster, topic = src.cluster, src.topic
+    except Exception:
+        cluster = topic = None
+    try:
+        dst = parse_sink(sub.sink)
+        service, handler = dst.service, dst.handler
+    except Exception:
+        service = handler = None
+    data.update(
+        {
+            "cluster": cluster,
+            "topic": topic,
+            "service": service,
+            "handler": handler,
+            "brokers": brokers(view.cluster.properties) if view.cluster else None,
+            "cluster_found": {"found": True, "missing": False}.get(view.cluster_state),
+            "default_options": sorted(default_options(sub)),
+        }
+    )
+    return data
+
+
+def print_subscription(io: IO, opts: OutputOptions, view: SubscriptionView) -> None:
+    sub = view.subscription
+    if opts.json:
+        write_json(io, subscription_view_json(view))
+        return
+    if opts.quiet:
+        write_lines(io, [sub.id])
+        return
+    if opts.fmt:
+        write_rows(io, SUB_HEADERS, [_sub_row(sub)], opts)
+        return
+    console = io.console()
+    title(io, "info", "Subscription")
+    rows: list[tuple[str, Text | str]] = [
+        ("ID", sub.id),
+        ("Source", sub.source),
+        ("Sink", sub.sink),
+    ]
+    cluster = source_cluster(sub.source)
+    if view.cluster_state == "found" and view.cluster is not None:
+        found = brokers(view.cluster.properties)
+        if found:
+            rows.append(("Kafka brokers", found))
+    elif view.cluster_state == "missing":
+        rows.append(
+            (
+                "Kafka cluster",
+                Text(
+                    f"{cluster} no longer exists: this subscription is orphaned and "
+                    "consumes nothing",
+                    style="bold red",
+                ),
+            )
+        )
+    elif view.cluster_state == "config":
+        rows.append(("Kafka cluster", Text(f"{cluster} (from the server's configuration file)")))
+    console.print(kv_table(opts, rows))
+    if sub.options:
+        console.print()
+        title(io, "options", "Options")
+        console.print(properties_table(opts, sub.options, default_options(sub)))
+
+
+def print_subscription_preview(
+    io: IO, opts: OutputOptions, source: str, sink: str, options: Mapping[str, str]
+) -> None:
+    console = io.console()
+    console.print(kv_table(opts, [("Source", source), ("Sink", sink)]))
+    if options:
+        console.print("Options:", style="bold", markup=False)
+        console.print(properties_table(opts, options))
+    else:
+        console.print(Text("Options: ", style="bold") + Text("(none)", style="dim"))
+    console.print()
+
+
+def print_created_subscription(
+    io: IO, opts: OutputOptions, sub: Subscription, sent: Mapping[str, str]
+) -> None:
+    added = {k: v for k, v in sub.options.items() if k not in sent}
+    if opts.json:
+        data = subscription_json(sub)
+        data["default_options"] = sorted(added)
+        write_json(io, data)
+        return
+    if opts.quiet:
+        write_lines(io, [sub.id])
+        return
+    if opts.fmt:
+        write_rows(io, SUB_HEADERS, [_sub_row(sub)], opts)
+        return
+    success(io, f"Subscription {sub.id} created")
+    if added:
+        pairs = ", ".join(f"{k}={shown(k, v)}" for k, v in sorted(added.items()))
+        io.console().print(Text(f"The server added its defaults: {pairs}", style="dim"))
+
+
+def print_subscription_delete_preview(
+    io: IO, opts: OutputOptions, subs: Sequence[Subscription]
+) -> None:
+    table = new_table(opts, headers=("ID", "SOURCE", "SINK"))
+    for s in subs:
+        table.add_row(Text(s.id, style="bold"), s.source, s.sink)
+    io.console().print(table)
+    io.console().print()
+
+
+def print_delete_report(
+    io: IO, opts: OutputOptions, what: str, outcomes: Sequence[Outcome], key: str = "id"
+) -> None:
+    """Per-item results of a deletion: JSON, ids, a table, or OK lines and a failure table."""
+    ok = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    if opts.json:
+        results = []
+        for o in outcomes:
+            item: dict[str, Any] = {key: o.name, "ok": o.ok}
+            if key == "id":
+                item.update({"source": o.source, "sink": o.sink})
+            else:
+                item["orphaned_subscriptions"] = list(o.orphaned)
+            item.update({"http_status": o.http_status, "error": o.error})
+            results.append(item)
+        write_json(
+            io,
+            {"action": "delete", "succeeded": len(ok), "failed": len(failed), "results": results},
+        )
+        return
+    if opts.quiet:
+        write_lines(io, [o.name for o in ok])
+        return
+    if opts.fmt:
+        headers = (key.upper(), "OK", "HTTP", "ERROR")
+        write_rows(io, headers, [(o.name, o.ok, o.http_status, o.error) for o in outcomes], opts)
+        return
+    for o in ok:
+        success(io, f"{what} {o.name} deleted")
+    if failed:
+        if ok:
+            io.console().print()
+        warn(io, f"Failed to delete {len(failed)} of {len(outcomes)}:")
+        table = new_table(opts, headers=(key.upper(), "REASON"))
+        for o in failed:
+            table.add_row(o.name, Text(o.error or "", style="red"))
+        io.console().print(table)
