@@ -212,10 +212,11 @@ def root(
 
 
 def _register() -> None:
-    from restate_cli.commands import invocations, subscriptions
+    from restate_cli.commands import invocations, kafka_clusters, subscriptions
 
     app.add_typer(invocations.app, name="invocations")
     app.add_typer(subscriptions.app, name="subscriptions")
+    app.add_typer(kafka_clusters.app, name="kafka-clusters")
 
 
 _register()

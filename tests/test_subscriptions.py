@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from support.backend import unique
-from support.kafka import KafkaBackend
+from support.kafka import CONSUMER_PROPERTIES, KafkaBackend
 
 import restate_cli.app  # noqa: F401 - the root app first: command modules import it
 from restate_cli.commands.subscriptions import create_options
@@ -75,6 +75,18 @@ def test_records_become_invocations_until_the_subscription_is_deleted(
 ) -> None:
     kb = kafka_backend
     cluster = kb.cluster
+    if kb.cluster_api:  # 1.7+: the cluster itself is created through the CLI too
+        cluster = unique("e2e")
+        r = kcli(
+            "kc",
+            "create",
+            cluster,
+            f"bootstrap.servers={kb.broker.bootstrap}",
+            *(f"{k}={v}" for k, v in CONSUMER_PROPERTIES.items()),
+            "--yes",
+        )
+        assert r.code == 0, r
+        assert f"Kafka cluster {cluster} created" in r.out
     topic = unique("orders")
     src = f"kafka://{cluster}/{topic}"
     sub = create(kcli, src, "service://KafkaSink/record", "auto.offset.reset=earliest")
@@ -114,6 +126,8 @@ def test_records_become_invocations_until_the_subscription_is_deleted(
     assert len(wait_for(lambda: invocations_of(kb, sub), "an answer")) == 3
 
     assert kcli("-y", "sub", "rm", control).code == 0
+    if kb.cluster_api:
+        assert kcli("-y", "kc", "rm", cluster).code == 0
 
 
 def test_record_keys_are_virtual_object_keys(kcli, kafka_backend: KafkaBackend) -> None:

@@ -1,4 +1,4 @@
-"""How subscriptions look: lists, detail views, previews and results.
+"""How subscriptions and Kafka clusters look: lists, detail views, previews and results.
 
 Secret property values never reach the console or JSON: every value goes through
 ``restate_cli.kafka.shown`` (``***`` for secret-looking keys, and the server's own ``***``
@@ -9,6 +9,8 @@ JSON shapes (stable, snake_case):
 * subscription: ``{"id", "source", "sink", "options"}``; ``describe`` adds ``cluster``,
   ``topic``, ``service``, ``handler``, ``brokers``, ``cluster_found`` and
   ``default_options`` (the keys whose values are the server's defaults);
+* Kafka cluster: ``{"name", "brokers", "properties", "created_at", "static_config",
+  "info"}``; ``describe`` adds ``subscriptions``;
 * deletions: ``{"action", "succeeded", "failed", "results": [...]}``, one result per id.
 """
 
@@ -16,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from restate_cli.admin.kafka import SubscriptionView
-from restate_cli.admin.models import Subscription
+from restate_cli.admin.kafka import SubscriptionView, is_static
+from restate_cli.admin.models import KafkaCluster, Subscription
 from restate_cli.io import IO
 from restate_cli.kafka import (
     MASK,
@@ -32,6 +35,7 @@ from restate_cli.kafka import (
     shown,
     source_cluster,
 )
+from restate_cli.render import timefmt
 from restate_cli.render.output import (
     OutputOptions,
     kv_table,
@@ -296,3 +300,215 @@ def print_delete_report(
         for o in failed:
             table.add_row(o.name, Text(o.error or "", style="red"))
         io.console().print(table)
+
+
+# -- Kafka clusters --------------------------------------------------------------------
+
+
+def cluster_json(cluster: KafkaCluster, *, with_subscriptions: bool = False) -> dict[str, Any]:
+    static = is_static(cluster)
+    data: dict[str, Any] = {
+        "name": cluster.name,
+        "brokers": brokers(cluster.properties),
+        "properties": masked(cluster.properties),
+        "created_at": None
+        if static or cluster.created_at is None
+        else timefmt.utc_iso(cluster.created_at),
+        "static_config": static,
+        "info": [i.message for i in cluster.info],
+    }
+    if with_subscriptions:
+        data["subscriptions"] = [subscription_json(s) for s in cluster.subscriptions]
+    return data
+
+
+CLUSTER_HEADERS = ("NAME", "BROKERS", "PROPERTIES", "CREATED AT")
+
+
+def _created(cluster: KafkaCluster, fmt: str, *, machine: bool) -> str | None:
+    if is_static(cluster):
+        return "(server config file)"
+    if cluster.created_at is None:
+        return None
+    return (
+        timefmt.utc_iso(cluster.created_at)
+        if machine
+        else timefmt.timestamp(cluster.created_at, fmt)
+    )
+
+
+def _cluster_row(cluster: KafkaCluster, fmt: str, machine: bool) -> list[Any]:
+    return [
+        cluster.name,
+        brokers(cluster.properties) or "-",
+        len(cluster.properties),
+        _created(cluster, fmt, machine=machine),
+    ]
+
+
+def print_clusters(io: IO, opts: OutputOptions, clusters: Sequence[KafkaCluster]) -> None:
+    if opts.json:
+        write_json(io, [cluster_json(c) for c in clusters])
+    elif opts.quiet:
+        write_lines(io, [c.name for c in clusters])
+    elif opts.fmt:
+        write_rows(
+            io, CLUSTER_HEADERS, [_cluster_row(c, opts.time_format, True) for c in clusters], opts
+        )
+    elif not clusters:
+        io.console(stderr=True).print("No Kafka clusters registered.", markup=False)
+    else:
+        table = new_table(opts, headers=CLUSTER_HEADERS)
+        for c in clusters:
+            name, brk, count, created = _cluster_row(c, opts.time_format, False)
+            table.add_row(
+                Text(name, style="bold"),
+                brk,
+                str(count),
+                Text(created or "", style="dim" if is_static(c) else ""),
+            )
+        io.console().print(table)
+
+
+def print_cluster(io: IO, opts: OutputOptions, cluster: KafkaCluster, now: datetime) -> None:
+    if opts.json:
+        write_json(io, cluster_json(cluster, with_subscriptions=True))
+        return
+    if opts.quiet:
+        write_lines(io, [cluster.name])
+        return
+    if opts.fmt:
+        write_rows(io, CLUSTER_HEADERS, [_cluster_row(cluster, opts.time_format, True)], opts)
+        return
+    console = io.console()
+    fmt = opts.time_format
+    rows: list[tuple[str, Text | str]] = [
+        ("Name", cluster.name),
+        ("Brokers", brokers(cluster.properties) or "-"),
+        ("Properties", str(len(cluster.properties))),
+        ("Subscriptions", str(len(cluster.subscriptions))),
+    ]
+    if is_static(cluster):
+        rows.append(("Defined in", Text("the server's configuration file", style="dim")))
+    elif cluster.created_at is not None:
+        ago = timefmt.rough_duration(now - cluster.created_at, fmt, "past")
+        rows.append(("Created at", f"{timefmt.timestamp(cluster.created_at, fmt)} ({ago})"))
+    for note in cluster.info:
+        rows.append(("Note", Text(note.message, style="italic")))
+    title(io, "info", "Kafka Cluster")
+    console.print(kv_table(opts, rows))
+    console.print()
+    title(io, "options", "Properties")
+    console.print(properties_table(opts, cluster.properties))
+    if cluster.subscriptions:
+        console.print()
+        title(io, "subs", "Subscriptions")
+        table = new_table(opts, headers=("ID", "SOURCE", "SINK"))
+        for s in cluster.subscriptions:
+            table.add_row(Text(s.id, style="bold"), s.source, s.sink)
+        console.print(table)
+
+
+def print_cluster_preview(io: IO, opts: OutputOptions, name: str, props: Mapping[str, str]) -> None:
+    console = io.console()
+    console.print(kv_table(opts, [("Name", name)]))
+    console.print(properties_table(opts, props))
+    console.print()
+
+
+def print_cluster_result(io: IO, opts: OutputOptions, cluster: KafkaCluster, verb: str) -> None:
+    """After create or patch: the cluster as the server now has it."""
+    if opts.json:
+        write_json(io, cluster_json(cluster))
+    elif opts.quiet:
+        write_lines(io, [cluster.name])
+    elif opts.fmt:
+        write_rows(io, CLUSTER_HEADERS, [_cluster_row(cluster, opts.time_format, True)], opts)
+    else:
+        success(io, f"Kafka cluster {cluster.name} {verb}")
+
+
+# -- patch -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    old: str | None  # None: not set before
+    new: str | None  # None: removed
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "property": self.key,
+            "old": None if self.old is None else shown(self.key, self.old),
+            "new": None if self.new is None else shown(self.key, self.new),
+        }
+
+
+def diff(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
+    """What changes when ``old`` is replaced by ``new``. A value the server hid (``***``) is
+    unknown, so setting that key again always counts as a change."""
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before != after or before == MASK:
+            changes.append(Change(key, before, after))
+    return changes
+
+
+def print_patch_preview(
+    io: IO,
+    opts: OutputOptions,
+    name: str,
+    changes: Sequence[Change],
+    new: Mapping[str, str],
+) -> None:
+    console = io.console()
+    table = new_table(opts, headers=("PROPERTY", "OLD", "NEW"))
+    for c in changes:
+        old = Text("(unset)", style="dim") if c.old is None else _value_text(c.key, c.old)
+        new_cell = (
+            Text("(removed)", style="bold red") if c.new is None else _value_text(c.key, c.new)
+        )
+        table.add_row(c.key, old, new_cell)
+    console.print(table)
+    console.print()
+    console.print(
+        f"The server replaces the whole property set: after this change, Kafka cluster "
+        f"{name} has exactly these {len(new)} properties:",
+        markup=False,
+    )
+    console.print(properties_table(opts, new))
+    console.print()
+
+
+def print_patch_result(
+    io: IO, opts: OutputOptions, cluster: KafkaCluster, changes: Sequence[Change]
+) -> None:
+    if opts.json:
+        data = cluster_json(cluster)
+        data["updated"] = bool(changes)
+        data["changes"] = [c.to_json() for c in changes]
+        write_json(io, data)
+        return
+    print_cluster_result(io, opts, cluster, "updated")
+
+
+def print_cluster_delete_preview(io: IO, opts: OutputOptions, cluster: KafkaCluster) -> None:
+    rows: list[tuple[str, Text | str]] = [
+        ("Name", cluster.name),
+        ("Brokers", brokers(cluster.properties) or "-"),
+        ("Subscriptions", str(len(cluster.subscriptions))),
+    ]
+    io.console().print(kv_table(opts, rows))
+    io.console().print()
+
+
+def print_orphans(io: IO, opts: OutputOptions, subs: Sequence[Subscription]) -> None:
+    """The subscriptions a forced delete leaves behind, on stderr."""
+    n = len(subs)
+    warn(
+        io,
+        f"{n} subscription{'s' if n != 1 else ''} will be orphaned and stop consuming: "
+        + ", ".join(f"{s.id} ({s.source} → {s.sink})" for s in subs),
+    )
