@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from restate_cli.app import group
-from restate_cli.commands._common import runtime
+from restate_cli.commands._common import confirm, run_with_client, runtime
 from restate_cli.errors import CliError, UsageError
 
 if TYPE_CHECKING:
@@ -89,7 +89,6 @@ def create_cmd(
     kafka.check_broker_keys(name, props)
     _refuse_masked(props, "give the real value")
 
-    from restate_cli.commands._common import confirm, run_with_client
     from restate_cli.render import kafka as view
 
     async def work(client: AdminClient) -> None:
@@ -111,7 +110,6 @@ def create_cmd(
 @app.command("list")
 def list_cmd(ctx: typer.Context) -> None:
     """List Kafka clusters, sorted by name."""
-    from restate_cli.commands._common import run_with_client
 
     rt = runtime(ctx)
 
@@ -129,7 +127,6 @@ def describe_cmd(
     ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help=NAME_HELP)
 ) -> None:
     """Show a Kafka cluster: brokers, properties and the subscriptions that use it."""
-    from restate_cli.commands._common import run_with_client
 
     rt = runtime(ctx)
     name = name.strip()
@@ -221,7 +218,6 @@ def patch_cmd(
 
 
 def _patch(rt, opts: PatchOptions) -> None:
-    from restate_cli.commands._common import confirm, run_with_client
     from restate_cli.render import kafka as view
 
     async def work(client: AdminClient) -> None:
@@ -266,7 +262,6 @@ def delete_cmd(
 ) -> None:
     """Delete a Kafka cluster. While subscriptions use it, the server refuses unless --force."""
     from restate_cli.admin.errors import ApiError
-    from restate_cli.commands._common import confirm, run_with_client
     from restate_cli.render import kafka as view
 
     rt = runtime(ctx)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from restate_cli.app import group
-from restate_cli.commands._common import runtime
+from restate_cli.commands._common import confirm, run_with_client, runtime
 from restate_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -132,7 +132,6 @@ def create_cmd(
     args = [a for a in (source, sink, *(options or [])) if a is not None]
     opts = create_options(args, from_file, lambda: rt.io.inp.read())
 
-    from restate_cli.commands._common import confirm, run_with_client
     from restate_cli.render import kafka as view
 
     async def work(client: AdminClient) -> None:
@@ -177,7 +176,7 @@ def list_cmd(
         subs = await api.list_subscriptions(client, source=source, sink=sink)
         view.print_subscriptions(rt.io, rt.output, subs, filtered=bool(source or sink))
 
-    _run(rt, work)
+    run_with_client(rt, work)
 
 
 @app.command("describe")
@@ -197,7 +196,7 @@ def describe_cmd(
             rt.io, rt.output, await api.describe_subscription(client, subscription_id)
         )
 
-    _run(rt, work)
+    run_with_client(rt, work)
 
 
 # -- delete ----------------------------------------------------------------------------
@@ -222,7 +221,6 @@ def _delete(rt: Runtime, wanted: list[str]) -> None:
     import asyncio
 
     from restate_cli.admin.errors import ApiError
-    from restate_cli.commands._common import confirm, run_with_client
     from restate_cli.errors import CliError, NotFound
     from restate_cli.render import kafka as view
 
@@ -266,9 +264,3 @@ def _delete(rt: Runtime, wanted: list[str]) -> None:
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise CliError(f"failed to delete {len(failed)} of {len(outcomes)} subscriptions")
-
-
-def _run(rt: Runtime, work) -> None:
-    from restate_cli.commands._common import run_with_client
-
-    run_with_client(rt, work)

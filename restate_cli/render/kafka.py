@@ -25,6 +25,7 @@ from rich.text import Text
 
 from restate_cli.admin.kafka import SubscriptionView, is_static
 from restate_cli.admin.models import KafkaCluster, Subscription
+from restate_cli.errors import UsageError
 from restate_cli.io import IO
 from restate_cli.kafka import (
     MASK,
@@ -154,12 +155,12 @@ def subscription_view_json(view: SubscriptionView) -> dict[str, Any]:
     try:
         src = parse_source(sub.source)
         cluster, topic = src.cluster, src.topic
-    except Exception:
-        cluster = topic = None
+    except UsageError:  # a stored source the CLI would not accept, e.g. with an empty topic
+        cluster, topic = source_cluster(sub.source), None
     try:
         dst = parse_sink(sub.sink)
         service, handler = dst.service, dst.handler
-    except Exception:
+    except UsageError:
         service = handler = None
     data.update(
         {
