@@ -251,16 +251,22 @@ def test_older_servers_say_they_have_no_cluster_api(cli, backend: Backend) -> No
 
 @pytest.fixture(scope="module")
 def static17(
-    kafka_broker: TansuBroker, services: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
+    backend: Backend,
+    kafka_broker: TansuBroker,
+    services: ServiceProcess,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[KafkaBackend]:
+    """A server of ``backend``'s version (1.7+) with a cluster in its configuration file."""
+    if backend.version < "1.7":
+        pytest.skip("restate-server 1.6 has no Kafka cluster API")
     server = RestateServer(
-        "1.7.12",
-        tmp_path_factory.mktemp("restate-1.7.12-static"),
+        backend.version,
+        tmp_path_factory.mktemp(f"restate-{backend.version}-static"),
         extra_config=static_cluster_config("from-config", kafka_broker),
     )
     try:
         server.start()
-        b = Backend("restate-server 1.7.12", "1.7.12", server.admin_url, server.ingress_url)
+        b = Backend(backend.kind, backend.version, server.admin_url, server.ingress_url)
         b.register(services.url)
         yield KafkaBackend(b, kafka_broker, "from-config", cluster_api=True)
     finally:
