@@ -208,9 +208,11 @@ def root(
 
 
 def _register() -> None:
-    from restate_cli.commands import deployments, dev, invocations
+    from restate_cli.commands import deployments, dev, invocations, kafka_clusters, subscriptions
 
     app.add_typer(invocations.app, name="invocations")
+    app.add_typer(subscriptions.app, name="subscriptions")
+    app.add_typer(kafka_clusters.app, name="kafka-clusters")
     app.add_typer(deployments.app, name="deployments")
     app.command("dev", help="Run the embedded runtime in the foreground.")(dev.dev_cmd)
 

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.backend import Backend
 from support.cli import Result, clean_env, run_in_process, run_subprocess
+from support.kafka import CLUSTER, KafkaBackend, TansuBroker, static_cluster_config
 from support.processes import EmbeddedRuntime, RestateServer, ServiceProcess
 
 SERVER_VERSIONS = [v for v in os.environ.get("RESTATE_TEST_SERVERS", "1.7.12,1.6.2,embedded").split(",") if v]
@@ -53,6 +54,47 @@ def backend(
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
+    """A real Kafka-protocol broker (Tansu) on a loopback port."""
+    broker = TansuBroker(tmp_path_factory.mktemp("tansu"))
+    try:
+        yield broker.start()
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_backend(
+    backend: Backend,
+    kafka_broker: TansuBroker,
+    services: ServiceProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[KafkaBackend]:
+    """``backend`` with Kafka cluster ``test-kafka`` pointing at ``kafka_broker``.
+
+    restate-server 1.7+ gets the cluster through its admin API. 1.6 reads clusters from its
+    configuration file only, so it is a server of its own with the cluster in that file.
+    """
+    if backend.version >= "1.7":
+        kb = KafkaBackend(backend, kafka_broker, CLUSTER, cluster_api=True)
+        kb.register_cluster()
+        yield kb
+        return
+    server = RestateServer(
+        backend.version,
+        tmp_path_factory.mktemp(f"restate-{backend.version}-kafka"),
+        extra_config=static_cluster_config(CLUSTER, kafka_broker),
+    )
+    try:
+        server.start()
+        b = Backend(backend.kind, backend.version, server.admin_url, server.ingress_url)
+        b.register(services.url)
+        yield KafkaBackend(b, kafka_broker, CLUSTER, cluster_api=False)
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     h = tmp_path / "home"
@@ -73,6 +115,17 @@ def cli(home: Path, backend: Backend) -> CliRunner:
         else:
             target = {"RESTATE_ADMIN_URL": backend.admin_url}
         return run_in_process(list(args), clean_env(home, {**target, **(env or {})}), stdin)
+
+    return run
+
+
+@pytest.fixture
+def kcli(home: Path, kafka_backend: KafkaBackend) -> CliRunner:
+    """Run restate-cli in-process against ``kafka_backend``."""
+
+    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+        admin = kafka_backend.backend.admin_url
+        return run_in_process(list(args), clean_env(home, {"RESTATE_ADMIN_URL": admin, **(env or {})}), stdin)
 
     return run
 

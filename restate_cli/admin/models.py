@@ -116,11 +116,19 @@ class Subscription(_Model):
     options: dict[str, str] = {}
 
 
+class SchemaInfo(_Model):
+    """A note the server attaches to a resource, e.g. a deprecation."""
+
+    message: str
+    code: str | None = None
+
+
 class KafkaCluster(_Model):
     name: str
     properties: dict[str, str] = {}
     created_at: Timestamp | None = None
     subscriptions: list[Subscription] = []
+    info: list[SchemaInfo] = []
 
 
 class Handler(_Model):

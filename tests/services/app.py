@@ -147,4 +147,29 @@ async def get(ctx: restate.ObjectSharedContext) -> int:
     return await ctx.get("count", type_hint=int) or 0
 
 
-app = restate.app(services=[greeter, counter])
+# Kafka sinks: each record of a subscribed topic becomes one invocation of these handlers.
+kafka_sink = restate.Service("KafkaSink")
+
+
+@kafka_sink.handler()
+async def record(ctx: restate.Context, value: dict) -> dict:
+    return value
+
+
+kafka_counter = restate.VirtualObject("KafkaCounter")
+
+
+@kafka_counter.handler()
+async def count(ctx: restate.ObjectContext, value: dict) -> int:
+    """Counts the records per key: the record's key is the object key."""
+    n = (await ctx.get("records", type_hint=int) or 0) + 1
+    ctx.set("records", n)
+    return n
+
+
+@kafka_counter.handler(kind="shared")
+async def records(ctx: restate.ObjectSharedContext) -> int:
+    return await ctx.get("records", type_hint=int) or 0
+
+
+app = restate.app(services=[greeter, counter, kafka_sink, kafka_counter])

@@ -70,6 +70,7 @@ class RestateServer:
     admin_port: int = field(default_factory=free_port)
     ingress_port: int = field(default_factory=free_port)
     fabric_port: int = field(default_factory=free_port)
+    extra_config: str = ""  # TOML appended to the generated config, e.g. [[ingress.kafka-clusters]]
     proc: subprocess.Popen | None = None
 
     @property
@@ -100,6 +101,7 @@ bind-port = {self.admin_port}
 [ingress]
 bind-port = {self.ingress_port}
 """
+            + (f"\n{self.extra_config}\n" if self.extra_config else "")
         )
         log = (self.base_dir / "server.log").open("wb")
         env = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
