@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("restate_cli.embedded.kafka")
 
+# Defaults the subscription's own options override: notice a topic created after the
+# subscription within seconds rather than librdkafka's five minutes.
+CONSUMER_DEFAULTS = {"topic.metadata.refresh.interval.ms": "5000"}
+
 
 @dataclass(frozen=True)
 class Record:
@@ -76,8 +80,8 @@ class KafkaConsumers:
         except ImportError:
             log.warning("subscription %s: confluent-kafka is not installed; not consuming", sub["id"])
             return None
-        config = {**json.loads(cluster["properties"]), **json.loads(sub["options"])}
-        config["enable.auto.commit"] = "false"
+        config = {**CONSUMER_DEFAULTS, **json.loads(cluster["properties"]), **json.loads(sub["options"])}
+        config["enable.auto.commit"] = "false"  # offsets live in the store, with the invocations
         return _Consumer(self, sub["id"], source.path.lstrip("/"), sub["sink"], config)
 
     async def stop(self) -> None:
