@@ -7,6 +7,7 @@ import json
 import time
 
 import httpx
+import pytest
 from support.backend import Backend, unique
 
 
@@ -115,3 +116,15 @@ def test_headers_travel_with_calls(features: Backend) -> None:
     direct = httpx.post(f"{features.ingress_url}/Helper/echo_headers", headers={"x-mine": "1"}, timeout=10)
     assert direct.json().get("x-mine") == "1"
     assert "x-restate-ingress-path" in direct.json()
+
+
+def test_completed_invocations_are_removed_after_their_retention(features: Backend) -> None:
+    if not features.embedded:
+        pytest.skip("restate-server removes expired invocations in a periodic cleanup, not at expiry")
+    r = features.call("Helper/brief")
+    assert r.status_code == 200
+    inv = r.headers["x-restate-id"]
+    assert features.status(inv) == "completed"
+    features.wait_gone(inv, timeout=30)
+    out = httpx.get(f"{features.ingress_url}/restate/invocation/{inv}/output", timeout=10)
+    assert out.status_code == 404

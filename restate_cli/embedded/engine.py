@@ -99,7 +99,6 @@ class Engine:
         for inv_id in self.store.runnable():
             self._schedule(inv_id)
         self._tasks.append(asyncio.create_task(self._timer_loop(), name="timers"))
-        self._tasks.append(asyncio.create_task(self._retention_loop(), name="retention"))
 
     async def stop(self) -> None:
         self._stopping = True
@@ -882,6 +881,8 @@ class Engine:
             inbox_seq=None,
         )
         self.store.delete_timers(c, inv_id)
+        self.store.add_timer(c, now + keep, "expire", inv_id)  # retention: forget it then
+        fx.timers = True
         for waiter, cid, kind in self.store.take_waiters(c, inv_id):
             self._notify(c, fx, waiter, _completion_type(kind), _completion_payload(kind, cid, result), now)
         if inv.exclusive:
@@ -1043,15 +1044,12 @@ class Engine:
                         self._enqueue(c, fx, inv, now)
                 elif kind == "retry" and self.store.move(c, inv_id, ("invoked",), next_retry_at=None):
                     fx.run.append(inv_id)
+                elif kind == "expire":
+                    inv = self.store.get(inv_id, c)
+                    if inv is not None and inv.status == "completed":
+                        self.store.delete_invocation(c, inv_id)
 
             self.transact(work)
-
-    async def _retention_loop(self) -> None:
-        while True:
-            expired = self.store.expired(now_ms())
-            for inv_id in expired:
-                self.transact(lambda c, fx, i=inv_id: self.store.delete_invocation(c, i))
-            await asyncio.sleep(1 if len(expired) == 500 else 30)
 
     # -- waiting for results (ingress) -------------------------------------------------
 

@@ -399,14 +399,6 @@ class Store:
         ).fetchall()
         return [Inv(*r) for r in rows]
 
-    def expired(self, now: int, limit: int = 500) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT id FROM invocations WHERE status = 'completed' AND expires_at IS NOT NULL "
-            "AND expires_at <= ? LIMIT ?",
-            (now, limit),
-        ).fetchall()
-        return [r[0] for r in rows]
-
     # -- journal ---------------------------------------------------------------------
 
     def journal(self, inv_id: str, c: Conn | None = None) -> list[Entry]:

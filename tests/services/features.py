@@ -128,6 +128,11 @@ async def count(ctx: restate.ObjectContext, n: int) -> int:
     return value
 
 
+@helper.handler(journal_retention=timedelta(seconds=1), idempotency_retention=timedelta(seconds=1))
+async def brief(ctx: restate.Context) -> str:
+    return "kept for a second"
+
+
 approval = restate.Workflow("Approval")
 
 
