@@ -301,3 +301,31 @@ def test_kill_reaches_detached_children_only_on_restate_server(backend: Backend)
     for child in backend.children(inv):
         if child["status"] != "completed":
             patch(backend, child["id"], "kill")
+
+
+def test_caller_of_a_cancelled_pending_invocation_sees_canceled(backend: Backend) -> None:
+    import threading
+
+    key = unique("pc")
+    holder = backend.send(f"Counter/{key}/hold", 3600)
+    backend.wait_status(holder, "suspended")
+    answer: dict[str, httpx.Response] = {}
+    caller = threading.Thread(target=lambda: answer.setdefault("r", backend.call(f"Counter/{key}/add", 1)))
+    caller.start()
+    rows = backend.wait(
+        holder,
+        lambda _: backend.query(f"SELECT id FROM sys_invocation WHERE target = 'Counter/{key}/add'"),
+        what="the queued call",
+    )
+    queued = backend.query(f"SELECT id FROM sys_invocation WHERE target = 'Counter/{key}/add'")[0]["id"]
+    assert rows is not None and backend.status(queued) == "pending"
+    assert patch(backend, queued, "cancel").status_code == 200
+    caller.join(30)
+    r = answer["r"]
+    assert r.status_code == 409
+    assert r.json() == {"code": 409, "message": "canceled", "source": "invocation"}
+    backend.wait_gone(queued)
+    out = httpx.get(f"{backend.ingress_url}/restate/invocation/{queued}/output", timeout=10)
+    assert out.status_code == 404
+    assert out.json() == {"code": 404, "message": "invocation not found", "source": "ingress"}
+    patch(backend, holder, "kill")

@@ -76,3 +76,35 @@ def test_pause_resume_restart_purge(restate, backend: Backend) -> None:
     r = restate("-y", "inv", "purge", done)
     assert "Purged 1 invocations" in r.stdout
     backend.wait_gone(done)
+
+
+def test_kafka_clusters_and_subscriptions(restate, backend: Backend) -> None:
+    cluster = unique("oc")
+    r = restate("-y", "kc", "create", cluster, "bootstrap.servers=127.0.0.1:1", "sasl.password=hunter2")
+    assert r.returncode == 0, r.stderr
+    assert f"Kafka cluster {cluster} created" in r.stdout
+    r = restate("kc", "ls")
+    assert r.returncode == 0 and cluster in r.stdout, r.stderr
+    r = restate(
+        "-y",
+        "sub",
+        "create",
+        f"kafka://{cluster}/orders",
+        "service://Greeter/greet",
+        "auto.offset.reset=earliest",
+    )
+    assert r.returncode == 0, r.stderr
+    sub = re.search(r"Subscription (sub_\w+) created", r.stdout).group(1)
+    r = restate("sub", "ls")
+    assert sub in r.stdout and f"kafka://{cluster}/orders" in r.stdout
+    r = restate("sub", "describe", sub)
+    assert r.returncode == 0, r.stderr
+    assert "Kafka brokers:  127.0.0.1:1" in r.stdout and "auto.offset.reset" in r.stdout
+    r = restate("kc", "describe", cluster)
+    assert r.returncode == 0 and sub in r.stdout and "hunter2" not in r.stdout, r.stdout
+    r = restate("-y", "kc", "delete", cluster)
+    assert r.returncode != 0 and "subscription(s) attached" in r.stderr
+    r = restate("-y", "sub", "delete", sub)
+    assert r.returncode == 0 and f"Subscription {sub} deleted" in r.stdout, r.stderr
+    r = restate("-y", "kc", "delete", cluster)
+    assert r.returncode == 0 and f"Kafka cluster {cluster} deleted" in r.stdout, r.stderr
