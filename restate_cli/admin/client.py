@@ -25,7 +25,6 @@ log = logging.getLogger("restate_cli.admin")
 MIN_API_VERSION = 1
 MAX_API_VERSION = 4
 
-INVOCATION_OPS = ("cancel", "kill", "purge", "purge-journal", "pause", "resume", "restart-as-new")
 LEGACY_MODES = {"cancel": "cancel", "kill": "kill", "purge": "purge"}
 
 

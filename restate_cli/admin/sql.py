@@ -12,28 +12,6 @@ from dataclasses import dataclass, field
 from restate_cli import ids
 from restate_cli.errors import UsageError
 
-# Statuses shown by sys_invocation, and the raw sys_invocation_status values behind them.
-STATUSES = (
-    "pending",
-    "scheduled",
-    "ready",
-    "running",
-    "backing-off",
-    "suspended",
-    "paused",
-    "completed",
-)
-RAW_STATUS = {
-    "pending": "inboxed",
-    "scheduled": "scheduled",
-    "ready": "invoked",
-    "running": "invoked",
-    "backing-off": "invoked",
-    "suspended": "suspended",
-    "paused": "paused",
-    "completed": "completed",
-}
-
 
 def literal(value: str) -> str:
     """A SQL string literal: single quotes doubled, NUL refused."""
@@ -181,10 +159,6 @@ def resolve(query: str, raw_statuses: Sequence[str], *, negate: bool = False, li
         f"SELECT id, target, target_service_ty, status FROM sys_invocation_status "
         f"WHERE {query_filter(query)} AND {status} LIMIT {int(limit)}"
     )
-
-
-def columns_of(table: str) -> str:
-    return f"SELECT column_name FROM information_schema.columns WHERE table_name = {literal(table)}"
 
 
 # -- call trees ---------------------------------------------------------------------------

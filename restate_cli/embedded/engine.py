@@ -34,11 +34,9 @@ from restate_cli.embedded.store import Conn, Inv, Store, now_ms
 
 log = logging.getLogger("restate_cli.embedded")
 
-CANCELLED = Failure(409, "cancelled")
 CANCELED_PENDING = Failure(409, "canceled")
 KILLED = Failure(409, "killed")
 MAX_CONCURRENT_ATTEMPTS = 256
-ACTIVE = ("invoked", "suspended", "paused")
 
 
 @dataclass(frozen=True)

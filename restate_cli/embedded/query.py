@@ -27,11 +27,6 @@ _ALLOWED = {
     sqlite3.SQLITE_FUNCTION,
     sqlite3.SQLITE_RECURSIVE,
 }
-_DENIED_WORDS = {
-    sqlite3.SQLITE_INSERT: "Insert",
-    sqlite3.SQLITE_UPDATE: "Update",
-    sqlite3.SQLITE_DELETE: "Delete",
-}
 
 
 def _authorize(action: int, *_: Any) -> int:

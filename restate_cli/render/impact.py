@@ -15,7 +15,7 @@ from restate_cli.admin import impact as im
 from restate_cli.admin import tree as t
 from restate_cli.io import IO
 from restate_cli.render import timefmt
-from restate_cli.render.output import OutputOptions, notice, success, warn
+from restate_cli.render.output import OutputOptions, success, warn
 from restate_cli.render.tree import guided, guided_table, relation_label, relation_text, status_text
 
 ACTION_STYLE = {"cancel": "magenta", "kill": "bold red"}
@@ -228,7 +228,3 @@ def impact_json(impact: im.Impact, *, after: bool) -> dict[str, Any]:
             round(impact.settle_seconds * 1000) if impact.settle_seconds is not None else None
         )
     return data
-
-
-def print_skipped(io: IO, reason: str) -> None:
-    notice(io, f"Impact on call trees not shown: {reason}")
