@@ -145,3 +145,11 @@ def test_describe_unknown_id_exits_4(cli) -> None:
 def test_describe_malformed_id_is_a_usage_error(cli) -> None:
     r = cli("inv", "describe", "inv_123")
     assert r.code == 2 and "bad length" in r.err and "Traceback" not in r.err
+
+
+def test_describe_paused_shows_why_the_retries_stopped(cli, statuses: Statuses) -> None:
+    r = cli("inv", "describe", statuses["paused"])
+    assert r.code == 0, r
+    assert re.search(r"Paused after:\s+\[500\] Exception\('fail_then_pause boom'\)", r.out), r.out
+    data = cli("--json", "inv", "describe", statuses["paused"]).json()
+    assert data["pause_reason"] == "[500] Exception('fail_then_pause boom')"

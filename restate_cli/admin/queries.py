@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 
@@ -66,6 +67,22 @@ async def journal(
             return []  # a server without the V2 journal columns
         raise
     return [JournalEntry.from_row(r) for r in reversed(rows)]
+
+
+async def pause_reason(client: AdminClient, invocation_id: str) -> str | None:
+    """Why the retry policy paused an invocation: its last ``Paused`` event's failure."""
+    try:
+        rows = await client.query(sql.last_event(invocation_id, "Paused"))
+    except ApiError:
+        return None  # a server without sys_journal_events
+    for row in rows:
+        try:
+            failure = json.loads(row.get("event_json") or "{}").get("last_failure")
+        except ValueError:
+            return None
+        if isinstance(failure, dict) and failure.get("error_message"):
+            return f"[{failure.get('error_code', '?')}] {failure['error_message']}"
+    return None
 
 
 async def describe_invocation(

@@ -147,6 +147,14 @@ def journal(invocation_id: str, *, limit: int = 100) -> str:
     )
 
 
+def last_event(invocation_id: str, event_type: str) -> str:
+    return (
+        "SELECT event_json FROM sys_journal_events "
+        f"WHERE id = {literal(invocation_id)} AND event_type = {literal(event_type)} "
+        "ORDER BY appended_at DESC LIMIT 1"
+    )
+
+
 def resolve(query: str, raw_statuses: Sequence[str], *, negate: bool = False, limit: int) -> str:
     """The bulk commands' resolver over ``sys_invocation_status`` (raw status values)."""
     if negate:

@@ -148,13 +148,14 @@ def _invocation_id(value: str) -> str:
 
 async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> None:
     from restate_cli.admin.errors import ApiError
-    from restate_cli.admin.queries import describe_invocation
+    from restate_cli.admin.queries import describe_invocation, pause_reason
     from restate_cli.admin.tree import fetch_family
     from restate_cli.render import invocations as view
     from restate_cli.render.output import write_json, write_lines
     from restate_cli.render.timefmt import now
 
     inv, journal, journal_total = await describe_invocation(client, invocation_id)
+    paused_by = await pause_reason(client, invocation_id) if inv.status == "paused" else None
     try:
         family = await fetch_family(client, inv)
     except ApiError as e:
@@ -166,6 +167,7 @@ async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> Non
 
         data = view.to_json(inv)
         data["journal"] = [e.model_dump(mode="json") for e in journal]
+        data["pause_reason"] = paused_by
         if family is not None:
             data.update(family_json(family))
         write_json(rt.io, data)
@@ -176,7 +178,9 @@ async def _describe(rt: Runtime, client: AdminClient, invocation_id: str) -> Non
 
         write_rows(rt.io, view.LIST_HEADERS, view.table_rows([inv]), out)
     else:
-        view.print_describe(rt.io, inv, journal, out, now(), journal_total=journal_total, family=family)
+        view.print_describe(
+            rt.io, inv, journal, out, now(), journal_total=journal_total, family=family, paused_by=paused_by
+        )
 
 
 @app.command("tree")

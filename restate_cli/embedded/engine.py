@@ -59,6 +59,31 @@ class Effects:
 
 
 @dataclass(frozen=True)
+class AttemptError:
+    """Why an attempt failed: an SDK error, a broken stream, a protocol violation."""
+
+    code: int
+    message: str
+    doc_code: str | None = None  # restate's RT00xx code
+    stacktrace: str = ""
+
+    @property
+    def text(self) -> str:
+        """The invocation's ``last_failure``, as restate-server words it."""
+        label = "500 Internal" if self.code == 500 else str(self.code)
+        return f"[{label}] {self.message}" + (f"\n{self.stacktrace}" if self.stacktrace else "")
+
+    def event(self) -> dict[str, Any]:
+        """The failure as restate-server records it in ``sys_journal_events``."""
+        return {
+            "error_code": self.code,
+            "error_message": self.message,
+            "error_stacktrace": self.stacktrace,
+            "restate_doc_error_code": self.doc_code,
+        }
+
+
+@dataclass(frozen=True)
 class Target:
     service: str
     key: str | None
@@ -304,8 +329,8 @@ class Engine:
                 return None
             dep = self._deployment_for(c, inv)
             if dep is None:
-                message = f"[404] no deployment serves '{inv.service}' any more"
-                self._retry(c, fx, inv, now, message, "RT0013")
+                error = AttemptError(404, f"no deployment serves '{inv.service}' any more", "RT0013")
+                self._retry(c, fx, inv, now, error)
             else:
                 version = inv.pinned_protocol_version or pick_protocol_version(
                     SimpleNamespace(
@@ -375,7 +400,8 @@ class Engine:
                 timeout=timeout,
             )
         except AttemptFailed as e:
-            self._fail_attempt(inv, version, e.message, "RT0006", retry_after=e.retry_after, frames=e.frames)
+            error = AttemptError(500, e.message, "RT0006")
+            self._fail_attempt(inv, version, error, retry_after=e.retry_after, frames=e.frames)
             return
         self._finish_attempt(inv, version, result.frames, result.server)
 
@@ -383,8 +409,7 @@ class Engine:
         self,
         inv: Inv,
         version: int,
-        message: str,
-        code: str | None,
+        error: AttemptError,
         *,
         retry_after: float | None = None,
         frames: list[Any] | None = None,
@@ -403,7 +428,7 @@ class Engine:
                 if current is None or current.status != "invoked":
                     return
             override = int(retry_after * 1000) if retry_after else None
-            self._retry(c, fx, current, now, message, code, override_ms=override)
+            self._retry(c, fx, current, now, error, override_ms=override)
 
         self.transact(work)
 
@@ -486,18 +511,12 @@ class Engine:
             except (ProtocolViolation, ValueError) as e:
                 fresh = self.store.get(inv.id, c)
                 if fresh is not None:
-                    self._retry(c, fx, fresh, now, f"[571] protocol violation: {e}", "RT0012")
+                    self._retry(c, fx, fresh, now, AttemptError(571, f"protocol violation: {e}", "RT0012"))
                 return
         fresh = self.store.get(inv.id, c)
         if final and fresh is not None:
-            self._retry(
-                c,
-                fx,
-                fresh,
-                now,
-                "the SDK closed the stream without End, Suspension or Error",
-                "RT0012",
-            )
+            closed = AttemptError(571, "the SDK closed the stream without End, Suspension or Error", "RT0012")
+            self._retry(c, fx, fresh, now, closed)
 
     # -- commands --------------------------------------------------------------------
 
@@ -801,7 +820,7 @@ class Engine:
         inv = self.store.get(inv_id, c)
         assert inv is not None
         if suspension.is_empty:
-            self._retry(c, fx, inv, now, "[571] the SDK suspended waiting for nothing", "RT0012")
+            self._retry(c, fx, inv, now, AttemptError(571, "the SDK suspended waiting for nothing", "RT0012"))
             return
         waiting = {
             "completions": sorted(suspension.completion_ids),
@@ -846,7 +865,9 @@ class Engine:
         if output is None:
             inv = self.store.get(inv_id, c)
             assert inv is not None
-            self._retry(c, fx, inv, now, "[571] the SDK ended without an Output command", "RT0012")
+            self._retry(
+                c, fx, inv, now, AttemptError(571, "the SDK ended without an Output command", "RT0012")
+            )
             return
         result = Result(failure=output.failure) if output.failure else Result(value=output.value or b"")
         self._complete(c, fx, inv_id, result, now)
@@ -924,9 +945,7 @@ class Engine:
     def _sdk_error(self, c: Conn, fx: Effects, inv_id: str, err: Any, now: int) -> None:
         inv = self.store.get(inv_id, c)
         assert inv is not None
-        text = f"[{err.code}] {err.message}"
-        if err.stacktrace:
-            text += "\n" + err.stacktrace
+        error = AttemptError(err.code, err.message, "RT0007", err.stacktrace)
         cmd_type = None
         if err.related_command_type is not None:
             from restate_cli.embedded.protocol.journal_view import entry_type_name
@@ -943,9 +962,9 @@ class Engine:
             self._complete(c, fx, inv_id, Result(failure=Failure(err.code, err.message)), now)
             return
         if err.behavior == control.ErrorBehavior.PAUSE:
-            self._pause(c, fx, inv, now, text, "RT0007")
+            self._pause(c, fx, inv, now, error)
             return
-        self._retry(c, fx, inv, now, text, "RT0007", override_ms=err.next_retry_delay)
+        self._retry(c, fx, inv, now, error, override_ms=err.next_retry_delay)
 
     def _retry(
         self,
@@ -953,8 +972,7 @@ class Engine:
         fx: Effects,
         inv: Inv,
         now: int,
-        failure: str,
-        code: str | None,
+        error: AttemptError,
         *,
         override_ms: int | None = None,
     ) -> None:
@@ -964,24 +982,18 @@ class Engine:
         attempts = max(inv.attempts, 1)
         base = dict(
             in_flight=0,
-            last_failure=failure,
-            last_failure_error_code=code,
+            last_failure=error.text,
+            last_failure_error_code=error.doc_code,
             retries_since_stored=inv.retries_since_stored + 1,
             modified_at=now,
         )
         if rp.max_attempts is not None and attempts >= rp.max_attempts:
             if rp.on_max_attempts == "kill":
                 self.store.update(c, inv.id, **base)
-                message = failure.split("\n", 1)[0]
-                code_num, _, text = message.partition("] ")
-                try:
-                    fcode = int(code_num.lstrip("["))
-                except ValueError:
-                    fcode, text = 500, message
-                self._complete(c, fx, inv.id, Result(failure=Failure(fcode, text)), now)
+                self._complete(c, fx, inv.id, Result(failure=Failure(error.code, error.message)), now)
                 return
             self.store.update(c, inv.id, **base)
-            self._pause(c, fx, replace(inv, **base), now, failure, code)
+            self._pause(c, fx, inv, now, error)
             return
         delay = override_ms if override_ms is not None else rp.delay_ms(attempts)
         due = now + delay
@@ -994,15 +1006,18 @@ class Engine:
             max(inv.journal_size - 1, 0),
             now,
             "TransientError",
-            {"error_message": failure.split("\n", 1)[0], "restate_doc_error_code": code},
+            error.event(),
         )
         fx.timers = True
-        fx.logs.append(f"{inv.id} {inv.target}: backing-off ({failure.splitlines()[0]}), retry in {delay} ms")
+        fx.logs.append(
+            f"{inv.id} {inv.target}: backing-off ([{error.code}] {error.message}), retry in {delay} ms"
+        )
 
-    def _pause(self, c: Conn, fx: Effects, inv: Inv, now: int, failure: str | None, code: str | None) -> None:
+    def _pause(self, c: Conn, fx: Effects, inv: Inv, now: int, error: AttemptError | None) -> None:
+        """Stop retrying; ``error`` is what made the retry policy give up (None: paused by API)."""
         self.store.update(c, inv.id, status="paused", in_flight=0, next_retry_at=None, modified_at=now)
         self.store.delete_timers(c, inv.id, "retry")
-        body = {"last_failure": {"message": failure, "error_code": code}} if failure else {}
+        body = {"last_failure": error.event()} if error else {}
         self.store.event(c, inv.id, max(inv.journal_size - 1, 0), now, "Paused", body)
         fx.abort.append(inv.id)
         fx.logs.append(f"{inv.id} {inv.target}: paused")
@@ -1146,7 +1161,7 @@ class Engine:
                 raise EngineError(409, f"The invocation '{inv_id}' is not running, cannot be paused.")
             if inv.status in ("paused", "suspended"):
                 return 200
-            self._pause(c, fx, inv, now_ms(), None, None)
+            self._pause(c, fx, inv, now_ms(), None)
             return 202
 
         return self.transact(work)

@@ -252,10 +252,13 @@ def print_describe(
     *,
     journal_total: int | None = None,
     family: Any = None,
+    paused_by: str | None = None,
 ) -> None:
     console = io.console()
     title(io, "info", "Invocation Information")
     rows = invocation_rows(inv, now, opts, describe=True)
+    if paused_by:
+        rows.insert(-1, ("Paused after", Text(paused_by, style="red")))
     if family is not None:  # an admin.tree.Family: the parent's relation and the children
         from restate_cli.render.tree import with_family
 
