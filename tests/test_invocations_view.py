@@ -153,3 +153,43 @@ def test_describe_paused_shows_why_the_retries_stopped(cli, statuses: Statuses) 
     assert re.search(r"Paused after:\s+\[500\] Exception\('fail_then_pause boom'\)", r.out), r.out
     data = cli("--json", "inv", "describe", statuses["paused"]).json()
     assert data["pause_reason"] == "[500] Exception('fail_then_pause boom')"
+
+
+def test_time_formats_and_table_styles(cli, statuses: Statuses) -> None:
+    r = cli("--time-format", "iso8601", "inv", "describe", statuses["suspended"])
+    assert re.search(r"Created at:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+00:00 \(PT[\d.]+S\)", r.out), (
+        r.out
+    )
+    assert re.search(r"Status:\s+suspended  \(PT[\d.]+S\)", r.out), r.out
+    r = cli("--time-format", "rfc2822", "inv", "describe", statuses["suspended"])
+    assert re.search(r"Created at:\s+\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000", r.out), r.out
+    r = cli("--table-style", "borders", "inv", "ls", "--key", statuses.key)
+    assert "╭" in r.out and "│ Target:" in r.out and "╰" in r.out
+
+
+def test_watch_mode_refreshes_until_interrupted(home, backend: Backend, statuses: Statuses) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from support.cli import clean_env
+
+    target = (
+        {"RESTATE_CLI_HOME": str(backend.data_dir)}
+        if backend.embedded
+        else {"RESTATE_ADMIN_URL": backend.admin_url}
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "restate_cli", "inv", "ls", "--key", statuses.key, "-w", "-n", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(home, target),
+    )
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert out.count(statuses["pending"]) >= 3, out
+    assert "Traceback" not in err
