@@ -99,7 +99,21 @@ def remove_cmd(
     confirm(rt, f"Remove deployment {deployment_id}?", what=f"remove deployment {deployment_id}")
 
     async def work(client: AdminClient) -> None:
-        await client.delete(f"deployments/{deployment_id}", params={"force": "true" if force else "false"})
+        from restate_cli.admin.errors import ApiError
+        from restate_cli.errors import CliError
+
+        try:
+            await client.delete(
+                f"deployments/{deployment_id}", params={"force": "true" if force else "false"}
+            )
+        except ApiError as e:
+            if e.status == 501 and not force:
+                raise CliError(
+                    f"{client.server} removes deployments only when forced: invocations pinned to "
+                    f"{deployment_id} would become zombies",
+                    hint="check `restate-cli inv ls --deployment` and re-run with --force",
+                ) from None
+            raise
 
     run_with_client(rt, work)
     from restate_cli.render.output import success, write_json, write_lines

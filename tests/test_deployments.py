@@ -1,0 +1,48 @@
+"""``deployments``: register, list, describe and remove, on every backend."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from support.processes import ServiceProcess
+
+
+@pytest.fixture
+def extra_service(tmp_path) -> ServiceProcess:
+    svc = ServiceProcess(app="features:app").start(tmp_path)
+    yield svc
+    svc.stop()
+
+
+def test_register_list_describe_remove(cli, extra_service: ServiceProcess) -> None:
+    r = cli("-y", "deployments", "register", extra_service.url)
+    assert r.code == 0, r
+    assert re.search(r"Registered deployment dp_\w+ \(.*Helper.*\)", r.out), r.out
+    assert "Waiter" in r.out and "VirtualObject" in r.out
+    dep = re.search(r"(dp_\w+)", r.out).group(1)
+
+    listed = cli("--json", "dp", "ls").json()
+    mine = next(d for d in listed if d["id"] == dep)
+    assert {s["name"] for s in mine["services"]} == {"Waiter", "Helper", "Approval"}
+    assert dep in cli("-q", "dp", "list").lines
+
+    r = cli("dp", "describe", dep)
+    assert r.code == 0, r
+    assert extra_service.url.rstrip("/") in r.out
+    assert re.search(r"Approval\s+Workflow\s+run\s+Workflow", r.out), r.out
+
+    r = cli("-y", "dp", "remove", dep)
+    assert r.code == 1 and "only when forced" in r.err, r  # restate-server answers 501 unforced
+    r = cli("-y", "dp", "rm", "--force", dep)
+    assert r.code == 0, r
+    assert dep not in cli("-q", "dp", "ls").lines
+    assert cli("dp", "describe", dep).code == 4
+
+
+def test_bad_input(cli) -> None:
+    assert cli("dp", "register", "not a url").code == 2
+    assert cli("dp", "describe", "dp_nope").code == 2
+    r = cli("-y", "dp", "register", "http://127.0.0.1:9/")
+    assert r.code == 1 and "Traceback" not in r.err
+    assert len(r.err.strip().splitlines()) == 1
