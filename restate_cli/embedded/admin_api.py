@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -54,7 +55,8 @@ def build(rt: Runtime) -> asgi.App:
             raise asgi.schema_error("query: invalid type, expected a string at line 1 column 10")
         from restate_cli.embedded.query import run_query
 
-        return run_query(rt.store.path, body["query"], req.headers.get("accept", ""))
+        # In a thread: a long query must not stall the engine, which shares this event loop.
+        return await asyncio.to_thread(run_query, rt.store.path, body["query"], req.headers.get("accept", ""))
 
     # -- deployments -----------------------------------------------------------------
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from restate_cli.embedded import arrow, sysviews
 from restate_cli.embedded.asgi import Response, json_response
 from restate_cli.embedded.store import connect
 
+QUERY_TIMEOUT_SECONDS = float(os.environ.get("RESTATE_CLI_QUERY_TIMEOUT_SECONDS", "30"))
 _conns: dict[Path, sqlite3.Connection] = {}
 _lock = threading.Lock()
 
@@ -70,6 +73,8 @@ def run_query(path: Path, sql: str, accept: str) -> Response:
     conn = _connection(path)
     try:
         with _lock:
+            deadline = time.monotonic() + QUERY_TIMEOUT_SECONDS
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
             cur = conn.execute(_translate(text))
             names = [d[0] for d in cur.description or ()]
             rows = cur.fetchall()
@@ -80,6 +85,10 @@ def run_query(path: Path, sql: str, accept: str) -> Response:
                 "This feature is not implemented: The context currently only supports a single SQL statement",
             )
         return _error(400, f"SQL error: {e}")
+    except sqlite3.OperationalError as e:
+        if str(e) == "interrupted":
+            return _error(500, f"Execution error: the query ran longer than {QUERY_TIMEOUT_SECONDS:g}s")
+        return _sqlite_error(str(e))
     except sqlite3.DatabaseError as e:
         return _sqlite_error(str(e))
     if accept == "application/json":

@@ -132,6 +132,7 @@ class EmbeddedRuntime:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
         clean.update(env or {})
         clean["RESTATE_CLI_HOME"] = str(self.data_dir)
+        clean.setdefault("RESTATE_CLI_QUERY_TIMEOUT_SECONDS", "5")
         log = (self.data_dir / "dev.log").open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "restate_cli", "dev", "--random-ports"],
