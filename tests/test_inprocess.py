@@ -1,0 +1,51 @@
+"""With no `dev` process, commands work on the embedded store in-process; `dev` then carries
+out what they recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from support.backend import Backend
+from support.cli import clean_env, run_in_process
+from support.processes import EmbeddedRuntime, ServiceProcess
+
+
+def test_commands_without_a_dev_process(tmp_path: Path, home: Path, services: ServiceProcess) -> None:
+    data = tmp_path / "data"
+    dev = EmbeddedRuntime(data).start()
+    b = Backend("embedded", "1.7.12", dev.admin_url, dev.ingress_url, data)
+    b.register(services.url)
+    sleeper = b.send("Greeter/sleepy", 3600)
+    doomed = b.send("Greeter/sleepy", 3600)
+    done = b.call("Greeter/greet", "x").headers["x-restate-id"]
+    b.wait_status(sleeper, "suspended")
+    b.wait_status(doomed, "suspended")
+    dev.stop()
+
+    env = clean_env(home, {"RESTATE_CLI_HOME": str(data)})
+
+    def cli(*args: str):
+        return run_in_process(list(args), env)
+
+    r = cli("-q", "inv", "ls", "--all")
+    assert r.code == 0, r
+    assert {sleeper, doomed, done} <= set(r.lines)
+    r = cli("inv", "describe", sleeper)
+    assert r.code == 0 and "Command: Sleep until" in r.out, r
+    assert cli("-y", "inv", "kill", doomed).code == 0
+    assert cli("-y", "inv", "cancel", sleeper).code == 0
+    assert cli("-y", "inv", "purge", done).code == 0
+    assert cli("inv", "describe", done).code == 4
+    r = cli("--json", "inv", "describe", doomed)
+    assert r.json()["completion_failure"] == "[409] killed"
+
+    dev = EmbeddedRuntime(data).start()
+    try:
+        b = Backend("embedded", "1.7.12", dev.admin_url, dev.ingress_url, data)
+        row = b.wait_status(sleeper, "completed")
+        assert row["completion_failure"] == "[409] cancelled"
+        assert b.row(doomed)["completion_failure"] == "[409] killed"
+        assert httpx.get(f"{dev.ingress_url}/restate/invocation/{done}/output", timeout=10).status_code == 404
+    finally:
+        dev.stop()
