@@ -66,116 +66,191 @@ def _entry_name(msg_type: int, payload: bytes) -> str | None:
         return ""
 
 
-INVOKER_VISIBLE = "s.status = 'invoked'"
+# While the invoker tracks an invocation (running, or backing off), restate-server shows
+# its retry bookkeeping; otherwise those columns are NULL.
+INVOKER_VISIBLE = "s.status = 'invoked' AND (s.in_flight = 1 OR s.attempts > 0)"
+_NOT_QUEUED = "s.status NOT IN ('inboxed', 'scheduled')"
+_WAITING = "CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.{}') END"
 
-STATUS_VIEW = """
-CREATE TEMP VIEW sys_invocation_status AS SELECT
-  s.partition_key AS partition_key, s.id AS id, NULL AS vqueue_id, s.status AS status,
-  s.completion_result AS completion_result, s.completion_failure AS completion_failure,
-  {target} AS target, s.service AS target_service_name, s.service_key AS target_service_key,
-  s.handler AS target_handler_name, s.service_ty AS target_service_ty, NULL AS scope,
-  NULL AS limit_key, s.idempotency_key AS idempotency_key, s.invoked_by AS invoked_by,
-  s.invoked_by_id AS invoked_by_id, s.invoked_by_subscription_id AS invoked_by_subscription_id,
-  s.invoked_by_service_name AS invoked_by_service_name, s.invoked_by_target AS invoked_by_target,
-  s.restarted_from AS restarted_from, s.pinned_deployment_id AS pinned_deployment_id,
-  s.pinned_protocol_version AS pinned_service_protocol_version, NULL AS trace_id,
-  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_size END AS journal_size,
-  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_commands_size END
-    AS journal_commands_size,
-  restate_ts(s.created_at) AS created_at, '1.7.12' AS created_using_restate_version,
-  restate_ts(s.modified_at) AS modified_at,
-  CASE WHEN s.status = 'inboxed' THEN restate_ts(s.inboxed_at) END AS inboxed_at,
-  restate_ts(s.scheduled_at) AS scheduled_at, restate_ts(s.scheduled_start_at) AS scheduled_start_at,
-  restate_ts(s.running_at) AS running_at, restate_ts(s.completed_at) AS completed_at,
-  restate_dur(s.completion_retention) AS completion_retention,
-  restate_dur(s.journal_retention) AS journal_retention,
-  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.completions') END
-    AS suspended_waiting_for_completions,
-  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.signals') END
-    AS suspended_waiting_for_signals,
-  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.future') END
-    AS suspended_waiting_future_json
-FROM invocations s
-"""
-
-STATE_VIEW = f"""
-CREATE TEMP VIEW sys_invocation_state AS SELECT
-  s.partition_key AS partition_key, s.id AS id, s.in_flight AS in_flight,
-  s.attempts AS retry_count, restate_ts(s.last_start_at) AS last_start_at,
-  s.last_attempt_deployment_id AS last_attempt_deployment_id,
-  s.last_attempt_server AS last_attempt_server, restate_ts(s.next_retry_at) AS next_retry_at,
-  s.last_failure AS last_failure, s.last_failure_error_code AS last_failure_error_code,
-  s.last_failure_command_index AS last_failure_related_command_index,
-  s.last_failure_command_name AS last_failure_related_command_name,
-  s.last_failure_command_type AS last_failure_related_command_type,
-  s.last_failure_command_index AS last_failure_related_entry_index,
-  s.last_failure_command_name AS last_failure_related_entry_name,
-  s.last_failure_command_type AS last_failure_related_entry_type,
-  NULL AS last_awaiting_on_future_json
-FROM invocations s WHERE {INVOKER_VISIBLE} AND (s.in_flight = 1 OR s.attempts > 0)
-"""
-
-
-def _invoker(col: str, expr: str) -> str:
-    return f"CASE WHEN {INVOKER_VISIBLE} AND (s.in_flight = 1 OR s.attempts > 0) THEN {expr} END AS {col}"
-
-
-INVOCATION_VIEW = f"""
-CREATE TEMP VIEW sys_invocation AS SELECT
-  s.id AS id, NULL AS vqueue_id, {{target}} AS target, s.service AS target_service_name,
-  s.service_key AS target_service_key, s.handler AS target_handler_name,
-  s.service_ty AS target_service_ty, NULL AS scope, NULL AS limit_key,
-  s.idempotency_key AS idempotency_key, s.invoked_by AS invoked_by,
-  s.invoked_by_service_name AS invoked_by_service_name, s.invoked_by_id AS invoked_by_id,
-  s.invoked_by_subscription_id AS invoked_by_subscription_id,
-  s.invoked_by_target AS invoked_by_target, s.restarted_from AS restarted_from,
-  s.pinned_deployment_id AS pinned_deployment_id,
-  s.pinned_protocol_version AS pinned_service_protocol_version, NULL AS trace_id,
-  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_size END AS journal_size,
-  CASE WHEN s.status IN ('inboxed', 'scheduled') THEN NULL ELSE s.journal_commands_size END
-    AS journal_commands_size,
-  restate_ts(s.created_at) AS created_at, '1.7.12' AS created_using_restate_version,
-  restate_ts(s.modified_at) AS modified_at,
-  CASE WHEN s.status = 'inboxed' THEN restate_ts(s.inboxed_at) END AS inboxed_at,
-  restate_ts(s.scheduled_at) AS scheduled_at, restate_ts(s.scheduled_start_at) AS scheduled_start_at,
-  restate_ts(s.running_at) AS running_at, restate_ts(s.completed_at) AS completed_at,
-  restate_dur(s.completion_retention) AS completion_retention,
-  restate_dur(s.journal_retention) AS journal_retention,
-  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.completions') END
-    AS suspended_waiting_for_completions,
-  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.signals') END
-    AS suspended_waiting_for_signals,
-  CASE WHEN s.status = 'suspended' THEN json_extract(s.waiting, '$.future') END
-    AS suspended_waiting_future_json,
-  {_invoker("retry_count", "s.attempts")},
-  {_invoker("last_start_at", "restate_ts(s.last_start_at)")},
-  {_invoker("next_retry_at", "restate_ts(s.next_retry_at)")},
-  {_invoker("last_attempt_deployment_id", "s.last_attempt_deployment_id")},
-  {_invoker("last_attempt_server", "s.last_attempt_server")},
-  {_invoker("last_failure", "s.last_failure")},
-  {_invoker("last_failure_error_code", "s.last_failure_error_code")},
-  {_invoker("last_failure_related_entry_index", "s.last_failure_command_index")},
-  {_invoker("last_failure_related_entry_name", "s.last_failure_command_name")},
-  {_invoker("last_failure_related_entry_type", "s.last_failure_command_type")},
-  {_invoker("last_failure_related_command_index", "s.last_failure_command_index")},
-  {_invoker("last_failure_related_command_name", "s.last_failure_command_name")},
-  {_invoker("last_failure_related_command_type", "s.last_failure_command_type")},
-  NULL AS last_awaiting_on_future_json,
-  CASE s.status
-    WHEN 'inboxed' THEN 'pending'
-    WHEN 'invoked' THEN CASE
-      WHEN s.in_flight = 1 THEN 'running'
-      WHEN s.attempts > 0 AND s.next_retry_at IS NOT NULL THEN 'backing-off'
-      ELSE 'ready' END
-    ELSE s.status END AS status,
-  s.completion_result AS completion_result, s.completion_failure AS completion_failure
-FROM invocations s
-"""
-
-TARGET = (
-    "CASE WHEN s.service_ty = 'service' THEN s.service || '/' || s.handler "
-    "ELSE s.service || '/' || s.service_key || '/' || s.handler END"
+# Every column of the invocation views, by name, as an expression over ``invocations s``.
+EXPRESSIONS = {
+    "partition_key": "s.partition_key",
+    "id": "s.id",
+    "target": (
+        "CASE WHEN s.service_ty = 'service' THEN s.service || '/' || s.handler "
+        "ELSE s.service || '/' || s.service_key || '/' || s.handler END"
+    ),
+    "target_service_name": "s.service",
+    "target_service_key": "s.service_key",
+    "target_handler_name": "s.handler",
+    "target_service_ty": "s.service_ty",
+    "idempotency_key": "s.idempotency_key",
+    "invoked_by": "s.invoked_by",
+    "invoked_by_service_name": "s.invoked_by_service_name",
+    "invoked_by_id": "s.invoked_by_id",
+    "invoked_by_subscription_id": "s.invoked_by_subscription_id",
+    "invoked_by_target": "s.invoked_by_target",
+    "restarted_from": "s.restarted_from",
+    "pinned_deployment_id": "s.pinned_deployment_id",
+    "pinned_service_protocol_version": "s.pinned_protocol_version",
+    "journal_size": f"CASE WHEN {_NOT_QUEUED} THEN s.journal_size END",
+    "journal_commands_size": f"CASE WHEN {_NOT_QUEUED} THEN s.journal_commands_size END",
+    "created_at": "restate_ts(s.created_at)",
+    "created_using_restate_version": "'1.7.12'",
+    "modified_at": "restate_ts(s.modified_at)",
+    "inboxed_at": "CASE WHEN s.status = 'inboxed' THEN restate_ts(s.inboxed_at) END",
+    "scheduled_at": "restate_ts(s.scheduled_at)",
+    "scheduled_start_at": "restate_ts(s.scheduled_start_at)",
+    "running_at": "restate_ts(s.running_at)",
+    "completed_at": "restate_ts(s.completed_at)",
+    "completion_retention": "restate_dur(s.completion_retention)",
+    "journal_retention": "restate_dur(s.journal_retention)",
+    "suspended_waiting_for_completions": _WAITING.format("completions"),
+    "suspended_waiting_for_signals": _WAITING.format("signals"),
+    "suspended_waiting_future_json": _WAITING.format("future"),
+    "in_flight": "s.in_flight",
+    "retry_count": "s.attempts",
+    "last_start_at": "restate_ts(s.last_start_at)",
+    "next_retry_at": "restate_ts(s.next_retry_at)",
+    "last_attempt_deployment_id": "s.last_attempt_deployment_id",
+    "last_attempt_server": "s.last_attempt_server",
+    "last_failure": "s.last_failure",
+    "last_failure_error_code": "s.last_failure_error_code",
+    "last_failure_related_command_index": "s.last_failure_command_index",
+    "last_failure_related_command_name": "s.last_failure_command_name",
+    "last_failure_related_command_type": "s.last_failure_command_type",
+    "last_failure_related_entry_index": "s.last_failure_command_index",
+    "last_failure_related_entry_name": "s.last_failure_command_name",
+    "last_failure_related_entry_type": "s.last_failure_command_type",
+    "raw_status": "s.status",
+    "status": (
+        "CASE s.status WHEN 'inboxed' THEN 'pending' WHEN 'invoked' THEN CASE "
+        "WHEN s.in_flight = 1 THEN 'running' "
+        "WHEN s.attempts > 0 AND s.next_retry_at IS NOT NULL THEN 'backing-off' "
+        "ELSE 'ready' END ELSE s.status END"
+    ),
+    "completion_result": "s.completion_result",
+    "completion_failure": "s.completion_failure",
+}
+# Columns restate-server always leaves NULL here (vqueues, scopes, tracing, V7 hints).
+NULLS = ("vqueue_id", "scope", "limit_key", "trace_id", "last_awaiting_on_future_json")
+INVOKER_COLUMNS = (
+    "retry_count",
+    "last_start_at",
+    "next_retry_at",
+    "last_attempt_deployment_id",
+    "last_attempt_server",
+    "last_failure",
+    "last_failure_error_code",
+    "last_failure_related_entry_index",
+    "last_failure_related_entry_name",
+    "last_failure_related_entry_type",
+    "last_failure_related_command_index",
+    "last_failure_related_command_name",
+    "last_failure_related_command_type",
+    "last_awaiting_on_future_json",
 )
+_TARGET_COLUMNS = (
+    "target",
+    "target_service_name",
+    "target_service_key",
+    "target_handler_name",
+    "target_service_ty",
+)
+_MIDDLE = (
+    "pinned_deployment_id",
+    "pinned_service_protocol_version",
+    "trace_id",
+    "journal_size",
+    "journal_commands_size",
+    "created_at",
+    "created_using_restate_version",
+    "modified_at",
+    "inboxed_at",
+    "scheduled_at",
+    "scheduled_start_at",
+    "running_at",
+    "completed_at",
+    "completion_retention",
+    "journal_retention",
+    "suspended_waiting_for_completions",
+    "suspended_waiting_for_signals",
+    "suspended_waiting_future_json",
+)
+# The columns of each view, in restate-server 1.7.12's order.
+VIEW_COLUMNS = {
+    "sys_invocation_status": (
+        "partition_key",
+        "id",
+        "vqueue_id",
+        ("status", "raw_status"),
+        "completion_result",
+        "completion_failure",
+        *_TARGET_COLUMNS,
+        "scope",
+        "limit_key",
+        "idempotency_key",
+        "invoked_by",
+        "invoked_by_id",
+        "invoked_by_subscription_id",
+        "invoked_by_service_name",
+        "invoked_by_target",
+        "restarted_from",
+        *_MIDDLE,
+    ),
+    "sys_invocation_state": (
+        "partition_key",
+        "id",
+        "in_flight",
+        "retry_count",
+        "last_start_at",
+        "last_attempt_deployment_id",
+        "last_attempt_server",
+        "next_retry_at",
+        "last_failure",
+        "last_failure_error_code",
+        "last_failure_related_command_index",
+        "last_failure_related_command_name",
+        "last_failure_related_command_type",
+        "last_failure_related_entry_index",
+        "last_failure_related_entry_name",
+        "last_failure_related_entry_type",
+        "last_awaiting_on_future_json",
+    ),
+    "sys_invocation": (
+        "id",
+        "vqueue_id",
+        *_TARGET_COLUMNS,
+        "scope",
+        "limit_key",
+        "idempotency_key",
+        "invoked_by",
+        "invoked_by_service_name",
+        "invoked_by_id",
+        "invoked_by_subscription_id",
+        "invoked_by_target",
+        "restarted_from",
+        *_MIDDLE,
+        *INVOKER_COLUMNS,
+        "status",
+        "completion_result",
+        "completion_failure",
+    ),
+}
+
+
+def _view(name: str) -> str:
+    """``CREATE TEMP VIEW`` for one of the invocation views."""
+    parts = []
+    for column in VIEW_COLUMNS[name]:
+        column, source = column if isinstance(column, tuple) else (column, column)
+        expr = "NULL" if source in NULLS else EXPRESSIONS[source]
+        if name == "sys_invocation" and column in INVOKER_COLUMNS and expr != "NULL":
+            expr = f"CASE WHEN {INVOKER_VISIBLE} THEN {expr} END"
+        parts.append(f"{expr} AS {column}")
+    where = f" WHERE {INVOKER_VISIBLE}" if name == "sys_invocation_state" else ""
+    return f"CREATE TEMP VIEW {name} AS SELECT {', '.join(parts)} FROM invocations s{where}"
+
 
 OTHER_VIEWS = [
     """CREATE TEMP VIEW sys_journal AS SELECT
@@ -300,9 +375,8 @@ def install(conn: sqlite3.Connection) -> None:
     conn.create_function("starts_with", 2, lambda s, p: None if s is None or p is None else s.startswith(p))
     if not _has_table(conn, "invocations"):
         return  # a brand-new read-only database: nothing to view yet
-    conn.execute(STATUS_VIEW.format(target=TARGET))
-    conn.execute(STATE_VIEW)
-    conn.execute(INVOCATION_VIEW.format(target=TARGET))
+    for view in VIEW_COLUMNS:
+        conn.execute(_view(view))
     for view in OTHER_VIEWS:
         conn.execute(view)
     conn.execute("ATTACH DATABASE ':memory:' AS information_schema")
