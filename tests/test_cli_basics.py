@@ -93,3 +93,14 @@ def test_aliases_and_prefixes(cli_offline) -> None:
         assert r.code == 0, r
         assert "List invocations" in r.out
     assert cli_offline("inv", "rm", "--help").out.count("Delete completed invocations") == 1
+
+
+@pytest.mark.parametrize("args", [["inv", "ls"], ["dev"]])
+def test_unusable_data_directory_is_one_clear_line(cli_offline, tmp_path, args: list[str]) -> None:
+    bad = tmp_path / "not-a-db"
+    bad.mkdir()
+    (bad / "restate.db").write_text("garbage")
+    r = cli_offline(*args, env={"RESTATE_CLI_HOME": str(bad)})
+    assert r.code == 1
+    assert r.err.startswith(f"Error: cannot open the embedded runtime's data in {bad}")
+    assert len(r.err.strip().splitlines()) == 1

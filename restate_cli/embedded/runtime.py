@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,19 @@ from restate_cli.embedded.asgi import HttpError
 from restate_cli.embedded.engine import Engine
 from restate_cli.embedded.store import Store, now_ms
 from restate_cli.embedded.sysviews import ts
+from restate_cli.errors import CliError
 
 DB_NAME = "restate.db"
 
 _TY = {"SERVICE": "service", "VIRTUAL_OBJECT": "virtual_object", "WORKFLOW": "workflow"}
 _TY_JSON = {"service": "Service", "virtual_object": "VirtualObject", "workflow": "Workflow"}
+
+
+class DataDirError(CliError):
+    """The data directory cannot be used (not writable, not a restate-cli store)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint="set $RESTATE_CLI_HOME to a writable directory of its own")
 
 
 class Runtime:
@@ -27,7 +36,12 @@ class Runtime:
 
     def __init__(self, data_dir: Path, *, active: bool = True) -> None:
         self.data_dir = data_dir
-        self.store = Store(data_dir / DB_NAME)
+        try:
+            self.store = Store(data_dir / DB_NAME)
+        except (OSError, sqlite3.DatabaseError) as e:
+            raise DataDirError(
+                f"cannot open the embedded runtime's data in {data_dir}: {getattr(e, 'strerror', None) or e}"
+            ) from None
         self.engine = Engine(self.store, active=active)
         self.ingress_url: str | None = None
         self.kafka: Any = None

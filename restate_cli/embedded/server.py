@@ -70,7 +70,11 @@ async def serve(
     from restate_cli.embedded.ingress_api import Ingress
 
     lock = DevLock(data_dir)
-    if not lock.acquire():
+    try:
+        acquired = lock.acquire()
+    except OSError as e:
+        raise DevError(f"cannot use the data directory {data_dir}: {e.strerror}") from None
+    if not acquired:
         other = running_dev(data_dir) or {}
         raise DevError(
             f"another restate-cli dev (pid {other.get('pid', '?')}) already serves {data_dir} "
