@@ -208,11 +208,12 @@ def root(
 
 
 def _register() -> None:
-    from restate_cli.commands import deployments, dev, invocations
+    from restate_cli.commands import completions, deployments, dev, invocations
 
     app.add_typer(invocations.app, name="invocations")
     app.add_typer(deployments.app, name="deployments")
     app.command("dev", help="Run the embedded runtime in the foreground.")(dev.dev_cmd)
+    app.add_typer(completions.app, name="completions")
 
 
 _register()
