@@ -44,6 +44,15 @@ def shell(request: pytest.FixtureRequest, home: Path, tmp_path: Path) -> Iterato
         s.close()
 
 
+def scripts_for(app: object, where: Path) -> Path:
+    """The three scripts generated from ``app``'s tree, in ``where``."""
+    where.mkdir()
+    tree = command_tree(app)
+    for name in SHELLS:
+        (where / FILE_NAMES[name]).write_text(script(name, tree))
+    return where
+
+
 def opts(shell: Shell, line: str, value: str) -> str:
     """bash completes the value after ``--opt=``; zsh and fish the whole word."""
     return value if shell.name == "bash" else line.rsplit(" ", 1)[1].split("=", 1)[0] + "=" + value
@@ -93,6 +102,14 @@ def test_environments_come_from_the_config_file(shell: Open, home: Path, tmp_pat
     other = tmp_path / "other.toml"
     other.write_text("[qa]\n")
     assert shell(shell_env(home, {"RESTATE_CLI_CONFIG": str(other)}))("restate-cli -e ") == {"local", "qa"}
+
+
+def test_file_options_complete_file_names(shell: Open, home: Path, tmp_path: Path) -> None:
+    (home / "sub.toml").write_text("")
+    sh = shell(shell_env(home), scripts_for(kafka_app(), tmp_path / "scripts"))
+    assert sh("restate-cli sub create -f su") == {"sub.toml"}
+    line = "restate-cli sub create --from-file=su"
+    assert sh(line) == {opts(sh, line, "sub.toml")}
 
 
 def test_the_tree_and_fixed_values_need_no_python(shell: Open, home: Path, tmp_path: Path) -> None:
@@ -181,12 +198,7 @@ def test_commands_joining_the_tree_complete_live(
 ) -> None:
     if backend.version < "1.7":
         pytest.skip(f"{backend.kind} has no Kafka clusters API (restate-server 1.7+)")
-    scripts = tmp_path / "scripts"
-    scripts.mkdir()
-    tree = command_tree(kafka_app())
-    for name in SHELLS:
-        (scripts / FILE_NAMES[name]).write_text(script(name, tree))
-    sh = shell(shell_env(home, backend_target(backend)), scripts)
+    sh = shell(shell_env(home, backend_target(backend)), scripts_for(kafka_app(), tmp_path / "scripts"))
     with cluster_and_subscription(backend) as made:
         name, sub = made["cluster"], made["subscription"]
         assert sh("restate-cli ") == {"subscriptions", "sub", "kafka-clusters", "kc"}

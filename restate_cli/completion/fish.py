@@ -74,7 +74,7 @@ function __restate_cli_offer
         printf '%s\n' "$__rc_prefix$head$v"
     end
     if test -n "$__rc_files"
-        __fish_complete_path $__rc_cur
+        __fish_complete_path $__rc_cur | string replace -r -- '^' "$__rc_prefix"
     end
     if test -n "$__rc_live"
         command $__rc_words[1] __complete $__rc_live $__rc_cur $__rc_words[2..-1] $__rc_after 2>/dev/null \
