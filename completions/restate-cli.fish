@@ -5,135 +5,135 @@
 
 # The facts of command node $argv[1] (its path: names joined by spaces).
 function __restate_cli_node
-    set -g __rc_cmds
-    set -g __rc_aliases
-    set -g __rc_hidden
-    set -g __rc_flags
-    set -g __rc_vopts
-    set -g __rc_optsrc
-    set -g __rc_args
+    set -g __restate_cli_cmds
+    set -g __restate_cli_aliases
+    set -g __restate_cli_hidden
+    set -g __restate_cli_flags
+    set -g __restate_cli_vopts
+    set -g __restate_cli_optsrc
+    set -g __restate_cli_args
     switch "$argv[1]"
         case ''
-            set __rc_cmds 'dev:Run the embedded runtime in the foreground' 'invocations:List, inspect and manage invocations' 'deployments:Register and inspect the deployments that serve your services' 'completions:Shell completion scripts: subcommands, options, and live ids and names'
-            set __rc_aliases 'dp:deployments' 'inv:invocations'
-            set __rc_flags '--insecure-skip-tls-verify:Do not check the server\'s TLS certificate' '-y:Answer yes to confirmations [env: CI]' '--yes:Answer yes to confirmations [env: CI]' '--json:Print JSON' '-q:Print only ids, one per line' '--quiet:Print only ids, one per line' '-v:Log requests to stderr (-vv for SQL)' '--verbose:Log requests to stderr (-vv for SQL)' '-V:Print the version and exit' '--version:Print the version and exit' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--admin-url:Admin API base URL [env: RESTATE_ADMIN_URL]' '-e:Environment from the config file [env: RESTATE_ENVIRONMENT]' '--environment:Environment from the config file [env: RESTATE_ENVIRONMENT]' '--connect-timeout:Connect timeout in ms [default: 3000]' '--request-timeout:Timeout of each request in ms [default: 13000]' '-o:Print a table in this format' '--output:Print a table in this format' '--table-style:Table style' '--time-format:How times and durations are shown'
-            set __rc_optsrc '-e:1' '--environment:1' '-o:2' '--output:2' '--table-style:3' '--time-format:4'
+            set __restate_cli_cmds 'dev:Run the embedded runtime in the foreground' 'invocations:List, inspect and manage invocations' 'deployments:Register and inspect the deployments that serve your services' 'completions:Shell completion scripts: subcommands, options, and live ids and names'
+            set __restate_cli_aliases 'dp:deployments' 'inv:invocations'
+            set __restate_cli_flags '--insecure-skip-tls-verify:Do not check the server\'s TLS certificate' '-y:Answer yes to confirmations [env: CI]' '--yes:Answer yes to confirmations [env: CI]' '--json:Print JSON' '-q:Print only ids, one per line' '--quiet:Print only ids, one per line' '-v:Log requests to stderr (-vv for SQL)' '--verbose:Log requests to stderr (-vv for SQL)' '-V:Print the version and exit' '--version:Print the version and exit' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--admin-url:Admin API base URL [env: RESTATE_ADMIN_URL]' '-e:Environment from the config file [env: RESTATE_ENVIRONMENT]' '--environment:Environment from the config file [env: RESTATE_ENVIRONMENT]' '--connect-timeout:Connect timeout in ms [default: 3000]' '--request-timeout:Timeout of each request in ms [default: 13000]' '-o:Print a table in this format' '--output:Print a table in this format' '--table-style:Table style' '--time-format:How times and durations are shown'
+            set __restate_cli_optsrc '-e:1' '--environment:1' '-o:2' '--output:2' '--table-style:3' '--time-format:4'
         case 'dev'
-            set __rc_flags '--random-ports:Listen on free ports chosen by the system' '--demo:Also start sample services and traffic in every status' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--admin-port:Admin API port (0: any free port)' '--ingress-port:Ingress port (0: any free port)'
+            set __restate_cli_flags '--random-ports:Listen on free ports chosen by the system' '--demo:Also start sample services and traffic in every status' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--admin-port:Admin API port (0: any free port)' '--ingress-port:Ingress port (0: any free port)'
         case 'invocations'
-            set __rc_cmds 'list:List invocations (by default, those not completed)' 'describe:Show everything about one invocation, with its journal' 'cancel:Cancel invocations and the calls they await; handlers may run compensations' 'kill:Kill invocations at once, without involving their handlers' 'purge:Delete completed invocations, with their journals and results' 'pause:Pause running or backing-off invocations (restate-server 1.6+)' 'resume:Resume paused invocations, or retry backing-off ones now' 'restart-as-new:Start completed invocations again, as new invocations with the same input'
-            set __rc_aliases 'get:describe' 'ls:list' 'restart:restart-as-new' 'rm:purge'
-            set __rc_flags '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_cmds 'list:List invocations (by default, those not completed)' 'describe:Show everything about one invocation, with its journal' 'cancel:Cancel invocations and the calls they await; handlers may run compensations' 'kill:Kill invocations at once, without involving their handlers' 'purge:Delete completed invocations, with their journals and results' 'pause:Pause running or backing-off invocations (restate-server 1.6+)' 'resume:Resume paused invocations, or retry backing-off ones now' 'restart-as-new:Start completed invocations again, as new invocations with the same input'
+            set __restate_cli_aliases 'get:describe' 'ls:list' 'restart:restart-as-new' 'rm:purge'
+            set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
         case 'invocations list'
-            set __rc_flags '--zombie:Only invocations pinned to a deployment that no longer exists' '--virtual-objects-only:Only virtual-object invocations' '--all:Include completed invocations' '--oldest-first:Oldest first (default: newest first)' '-w:Refresh continuously' '--watch:Refresh continuously' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--status:Only these statuses (pending, scheduled, ready, running, backing-off, suspended, paused, completed)' '--service:Only these services' '--handler:Only these handlers' '--key:Only these virtual-object or workflow keys' '--deployment:Only invocations on these deployments' '--dp:Only invocations on these deployments' '--completion-result:Only completed invocations with this result' '--limit:At most this many invocations' '-n:Seconds between refreshes in watch mode' '--interval:Seconds between refreshes in watch mode'
-            set __rc_optsrc '--status:5' '--service:6' '--handler:7' '--key:8' '--deployment:9' '--dp:9' '--completion-result:10'
-            set __rc_args '11'
+            set __restate_cli_flags '--zombie:Only invocations pinned to a deployment that no longer exists' '--virtual-objects-only:Only virtual-object invocations' '--all:Include completed invocations' '--oldest-first:Oldest first (default: newest first)' '-w:Refresh continuously' '--watch:Refresh continuously' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--status:Only these statuses (pending, scheduled, ready, running, backing-off, suspended, paused, completed)' '--service:Only these services' '--handler:Only these handlers' '--key:Only these virtual-object or workflow keys' '--deployment:Only invocations on these deployments' '--dp:Only invocations on these deployments' '--completion-result:Only completed invocations with this result' '--limit:At most this many invocations' '-n:Seconds between refreshes in watch mode' '--interval:Seconds between refreshes in watch mode'
+            set __restate_cli_optsrc '--status:5' '--service:6' '--handler:7' '--key:8' '--deployment:9' '--dp:9' '--completion-result:10'
+            set __restate_cli_args '11'
         case 'invocations describe'
-            set __rc_flags '-w:Refresh continuously' '--watch:Refresh continuously' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '-n:Seconds between refreshes in watch mode' '--interval:Seconds between refreshes in watch mode'
-            set __rc_args '12'
+            set __restate_cli_flags '-w:Refresh continuously' '--watch:Refresh continuously' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '-n:Seconds between refreshes in watch mode' '--interval:Seconds between refreshes in watch mode'
+            set __restate_cli_args '12'
         case 'invocations cancel'
-            set __rc_flags '--kill:Kill instead: stop at once, without running compensations' '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--limit:At most this many invocations are selected'
-            set __rc_args '13'
+            set __restate_cli_flags '--kill:Kill instead: stop at once, without running compensations' '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--limit:At most this many invocations are selected'
+            set __restate_cli_args '13'
         case 'invocations kill'
-            set __rc_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--limit:At most this many invocations are selected'
-            set __rc_args '13'
+            set __restate_cli_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--limit:At most this many invocations are selected'
+            set __restate_cli_args '13'
         case 'invocations purge'
-            set __rc_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--limit:At most this many invocations are selected'
-            set __rc_args '14'
+            set __restate_cli_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--limit:At most this many invocations are selected'
+            set __restate_cli_args '14'
         case 'invocations pause'
-            set __rc_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--limit:At most this many invocations are selected'
-            set __rc_args '15'
+            set __restate_cli_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--limit:At most this many invocations are selected'
+            set __restate_cli_args '15'
         case 'invocations resume'
-            set __rc_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--deployment:Resume on this deployment (default: the pinned one)' '--limit:At most this many invocations are selected'
-            set __rc_optsrc '--deployment:16'
-            set __rc_args '17'
+            set __restate_cli_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--deployment:Resume on this deployment (default: the pinned one)' '--limit:At most this many invocations are selected'
+            set __restate_cli_optsrc '--deployment:16'
+            set __restate_cli_args '17'
         case 'invocations restart-as-new'
-            set __rc_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--limit:At most this many invocations are selected'
-            set __rc_args '14'
+            set __restate_cli_flags '--dry-run:Show what would be affected and change nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--limit:At most this many invocations are selected'
+            set __restate_cli_args '14'
         case 'deployments'
-            set __rc_cmds 'register:Discover a deployment\'s services and register them' 'list:List the registered deployments' 'describe:Show one deployment with its services and handlers' 'remove:Remove a deployment and its services (restate-server needs --force)'
-            set __rc_aliases 'add:register' 'get:describe' 'ls:list' 'rm:remove'
-            set __rc_flags '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_cmds 'register:Discover a deployment\'s services and register them' 'list:List the registered deployments' 'describe:Show one deployment with its services and handlers' 'remove:Remove a deployment and its services (restate-server needs --force)'
+            set __restate_cli_aliases 'add:register' 'get:describe' 'ls:list' 'rm:remove'
+            set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
         case 'deployments register'
-            set __rc_flags '--force:Update an already registered deployment' '--use-http1.1:Talk HTTP/1.1 to it (remote servers)' '--dry-run:Discover and validate, register nothing' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_vopts '--header:Extra header sent to it'
-            set __rc_args '-'
+            set __restate_cli_flags '--force:Update an already registered deployment' '--use-http1.1:Talk HTTP/1.1 to it (remote servers)' '--dry-run:Discover and validate, register nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_vopts '--header:Extra header sent to it'
+            set __restate_cli_args '-'
         case 'deployments list'
-            set __rc_flags '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
         case 'deployments describe'
-            set __rc_flags '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_args '9'
+            set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_args '9'
         case 'deployments remove'
-            set __rc_flags '--force:Remove it even though invocations may still need it' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_args '9'
+            set __restate_cli_flags '--force:Remove it even though invocations may still need it' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_args '9'
         case 'completions'
-            set __rc_cmds 'generate:Print the completion script for a shell' 'install:Write the completion script where the shell looks for it'
-            set __rc_flags '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_cmds 'generate:Print the completion script for a shell' 'install:Write the completion script where the shell looks for it'
+            set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
         case 'completions generate'
-            set __rc_flags '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_args '18'
+            set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_args '18'
         case 'completions install'
-            set __rc_flags '-h:Show this message and exit' '--help:Show this message and exit'
-            set __rc_args '18'
+            set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_args '18'
     end
 end
 
 # The values of source $argv[1].
 function __restate_cli_source
-    set -g __rc_values
-    set -g __rc_live
-    set -g __rc_envs
-    set -g __rc_files
-    set -g __rc_comma
+    set -g __restate_cli_values
+    set -g __restate_cli_live
+    set -g __restate_cli_envs
+    set -g __restate_cli_files
+    set -g __restate_cli_comma
     switch "$argv[1]"
         case 1
-            set __rc_envs 1
+            set __restate_cli_envs 1
         case 2
-            set __rc_values 'plain' 'tsv' 'markdown'
+            set __restate_cli_values 'plain' 'tsv' 'markdown'
         case 3
-            set __rc_values 'compact' 'borders'
+            set __restate_cli_values 'compact' 'borders'
         case 4
-            set __rc_values 'human' 'iso8601' 'rfc2822'
+            set __restate_cli_values 'human' 'iso8601' 'rfc2822'
         case 5
-            set __rc_values 'pending' 'scheduled' 'ready' 'running' 'backing-off' 'suspended' 'paused' 'completed'
-            set __rc_comma 1
+            set __restate_cli_values 'pending' 'scheduled' 'ready' 'running' 'backing-off' 'suspended' 'paused' 'completed'
+            set __restate_cli_comma 1
         case 6
-            set __rc_live 'service'
+            set __restate_cli_live 'service'
         case 7
-            set __rc_live 'handler'
+            set __restate_cli_live 'handler'
         case 8
-            set __rc_live 'key'
+            set __restate_cli_live 'key'
         case 9
-            set __rc_live 'deployment'
+            set __restate_cli_live 'deployment'
         case 10
-            set __rc_values 'success' 'failure'
+            set __restate_cli_values 'success' 'failure'
         case 11
-            set __rc_live 'query'
+            set __restate_cli_live 'query'
         case 12
-            set __rc_live 'invocation'
+            set __restate_cli_live 'invocation'
         case 13
-            set __rc_live 'query:pending,scheduled,ready,running,backing-off,suspended,paused'
+            set __restate_cli_live 'query:pending,scheduled,ready,running,backing-off,suspended,paused'
         case 14
-            set __rc_live 'query:completed'
+            set __restate_cli_live 'query:completed'
         case 15
-            set __rc_live 'query:ready,running,backing-off,suspended'
+            set __restate_cli_live 'query:ready,running,backing-off,suspended'
         case 16
-            set __rc_values 'latest' 'keep'
-            set __rc_live 'deployment'
+            set __restate_cli_values 'latest' 'keep'
+            set __restate_cli_live 'deployment'
         case 17
-            set __rc_live 'query:ready,running,backing-off,suspended,paused'
+            set __restate_cli_live 'query:ready,running,backing-off,suspended,paused'
         case 18
-            set __rc_values 'bash' 'zsh' 'fish'
+            set __restate_cli_values 'bash' 'zsh' 'fish'
     end
 end
 
@@ -152,14 +152,14 @@ end
 # hidden alias, or an unambiguous prefix of any of them. Prints the command's name.
 function __restate_cli_resolve
     set -l w $argv[1]
-    set -l names (string replace -r ':.*' '' -- $__rc_cmds)
+    set -l names (string replace -r ':.*' '' -- $__restate_cli_cmds)
     if contains -- $w $names
         echo $w
         return 0
     end
-    __restate_cli_lookup $w $__rc_aliases $__rc_hidden; and return 0
+    __restate_cli_lookup $w $__restate_cli_aliases $__restate_cli_hidden; and return 0
     set -l found
-    for e in $names $__rc_aliases $__rc_hidden
+    for e in $names $__restate_cli_aliases $__restate_cli_hidden
         set -l name (string replace -r ':.*' '' -- $e)
         string match -q -- "$w*" $name; or continue
         set -l target (string replace -r '.*:' '' -- $e)
@@ -189,37 +189,38 @@ end
 function __restate_cli_offer
     __restate_cli_source $argv[1]
     set -l head ''
-    if test -n "$__rc_comma"; and string match -q -- '*,*' $__rc_cur
-        set head (string replace -r '[^,]*$' '' -- $__rc_cur)
+    if test -n "$__restate_cli_comma"; and string match -q -- '*,*' $__restate_cli_cur
+        set head (string replace -r '[^,]*$' '' -- $__restate_cli_cur)
     end
-    set -l found $__rc_values
-    test -n "$__rc_envs"; and set -a found (__restate_cli_environments)
+    set -l found $__restate_cli_values
+    test -n "$__restate_cli_envs"; and set -a found (__restate_cli_environments)
     for v in $found
-        printf '%s\n' "$__rc_prefix$head$v"
+        printf '%s\n' "$__restate_cli_prefix$head$v"
     end
-    if test -n "$__rc_files"
-        __fish_complete_path $__rc_cur | string replace -r -- '^' "$__rc_prefix"
+    if test -n "$__restate_cli_files"
+        __fish_complete_path $__restate_cli_cur | string replace -r -- '^' "$__restate_cli_prefix"
     end
-    if test -n "$__rc_live"
-        command $__rc_words[1] __complete $__rc_live $__rc_cur $__rc_words[2..-1] $__rc_after 2>/dev/null \
-            | string replace -r -- '^' "$__rc_prefix"
+    if test -n "$__restate_cli_live"
+        set -l line $__restate_cli_words[2..-1] $__restate_cli_after
+        command $__restate_cli_words[1] __complete $__restate_cli_live "$__restate_cli_cur" $line \
+            2>/dev/null | string replace -r -- '^' "$__restate_cli_prefix"
     end
 end
 
 function __restate_cli_complete
     set -l words (commandline -opc)
-    set -g __rc_cur (commandline -ct)
-    set -g __rc_prefix ''
+    set -g __restate_cli_cur (commandline -ct)
+    set -g __restate_cli_prefix ''
     set -l n (count $words)
     set -l all (commandline -o)
     set -l skip (math $n + 1)
-    test -n "$__rc_cur"; and set skip (math $n + 2)
-    set -g __rc_after $all[$skip..-1]
-    set -g __rc_words $words
+    test -n "$__restate_cli_cur"; and set skip (math $n + 2)
+    set -g __restate_cli_after $all[$skip..-1]
+    set -g __restate_cli_words $words
     __restate_cli_node ''
-    set -l gflags $__rc_flags
-    set -l gvopts $__rc_vopts
-    set -l gsrc $__rc_optsrc
+    set -l gflags $__restate_cli_flags
+    set -l gvopts $__restate_cli_vopts
+    set -l gsrc $__restate_cli_optsrc
     set -l cmdpath ''
     set -l valopt ''
     set -l ddash 0
@@ -230,12 +231,12 @@ function __restate_cli_complete
         if test $ddash = 0; and test "x$w" = x--
             set ddash 1
         else if test $ddash = 0; and string match -q -- '-?*' $w
-            set -l vnames (string replace -r ':.*' '' -- $gvopts $__rc_vopts)
+            set -l vnames (string replace -r ':.*' '' -- $gvopts $__restate_cli_vopts)
             if not string match -q -- '*=*' $w; and contains -- $w $vnames
                 test $i -eq $n; and set valopt $w
                 set i (math $i + 1)
             end
-        else if test (count $__rc_cmds) -gt 0
+        else if test (count $__restate_cli_cmds) -gt 0
             set -l name (__restate_cli_resolve $w); or return 0
             set cmdpath (string trim -- "$cmdpath $name")
             __restate_cli_node $cmdpath
@@ -244,26 +245,26 @@ function __restate_cli_complete
         end
         set i (math $i + 1)
     end
-    if test -z "$valopt"; and test $ddash = 0; and string match -qr -- '^--[^=]+=' $__rc_cur
-        set valopt (string replace -r '=.*' '' -- $__rc_cur)
-        set __rc_prefix "$valopt="
-        set __rc_cur (string replace -r '^[^=]*=' '' -- $__rc_cur)
+    if test -z "$valopt"; and test $ddash = 0; and string match -qr -- '^--[^=]+=' $__restate_cli_cur
+        set valopt (string replace -r '=.*' '' -- $__restate_cli_cur)
+        set __restate_cli_prefix "$valopt="
+        set __restate_cli_cur (string replace -r '^[^=]*=' '' -- $__restate_cli_cur)
     end
     if test -n "$valopt"
-        set -l src (__restate_cli_lookup $valopt $gsrc $__rc_optsrc); and __restate_cli_offer $src
-    else if test $ddash = 0; and string match -q -- '-*' $__rc_cur
-        set -l opts $__rc_flags $__rc_vopts
+        set -l src (__restate_cli_lookup $valopt $gsrc $__restate_cli_optsrc); and __restate_cli_offer $src
+    else if test $ddash = 0; and string match -q -- '-*' $__restate_cli_cur
+        set -l opts $__restate_cli_flags $__restate_cli_vopts
         test -n "$cmdpath"; and set -a opts $gflags $gvopts
         string replace -r -- '^([^:]*):' '$1'\t $opts
-    else if test (count $__rc_cmds) -gt 0
-        string replace -r -- '^([^:]*):' '$1'\t $__rc_cmds
-        for e in $__rc_aliases
+    else if test (count $__restate_cli_cmds) -gt 0
+        string replace -r -- '^([^:]*):' '$1'\t $__restate_cli_cmds
+        for e in $__restate_cli_aliases
             string replace -r -- '^([^:]*):(.*)$' '$1'\t'alias of $2' $e
         end
     else
-        set -l slot $__rc_args[(math $npos + 1)]
-        if test -z "$slot"; and string match -q -- '*+' "$__rc_args[-1]"
-            set slot $__rc_args[-1]
+        set -l slot $__restate_cli_args[(math $npos + 1)]
+        if test -z "$slot"; and string match -q -- '*+' "$__restate_cli_args[-1]"
+            set slot $__restate_cli_args[-1]
         end
         set slot (string replace -r -- '\+$' '' "$slot")
         test -n "$slot"; and test "x$slot" != x-; and __restate_cli_offer $slot
