@@ -40,8 +40,13 @@ def missing(shell: str) -> str | None:
     return None
 
 
+RELAXED = {"RESTATE_CLI_COMPLETE_TIMEOUT_MS": "5000"}  # a loaded machine does not lose live values
+
+
 def shell_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A user's environment, with a relaxed completion budget (tests of the budget drop it)."""
     env = {
+        **RELAXED,
         "HOME": str(home),
         "PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
         "LANG": "C.UTF-8",
