@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,12 @@ def test_scripts_name_no_machine_paths(shell: str) -> None:
     text = script(shell)
     for fragment in (str(ROOT), str(Path.home()), "/tmp/", "/usr/", ".venv"):
         assert fragment not in text
+
+
+@pytest.mark.parametrize("module", ["restate_cli.completion.values", "restate_cli.completion.generate"])
+def test_the_generator_imports_on_its_own(module: str) -> None:
+    r = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
 
 
 def test_tree_has_every_visible_command_alias_and_value_source() -> None:

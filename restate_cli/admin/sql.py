@@ -12,28 +12,6 @@ from dataclasses import dataclass, field
 from restate_cli import ids
 from restate_cli.errors import UsageError
 
-# Statuses shown by sys_invocation, and the raw sys_invocation_status values behind them.
-STATUSES = (
-    "pending",
-    "scheduled",
-    "ready",
-    "running",
-    "backing-off",
-    "suspended",
-    "paused",
-    "completed",
-)
-RAW_STATUS = {
-    "pending": "inboxed",
-    "scheduled": "scheduled",
-    "ready": "invoked",
-    "running": "invoked",
-    "backing-off": "invoked",
-    "suspended": "suspended",
-    "paused": "paused",
-    "completed": "completed",
-}
-
 
 def literal(value: str) -> str:
     """A SQL string literal: single quotes doubled, NUL refused."""

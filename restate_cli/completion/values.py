@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from restate_cli.admin.sql import RAW_STATUS, STATUSES
+from restate_cli.app import app as _root  # noqa: F401 - the command modules need it loaded first
+from restate_cli.commands.invocations import STATUS_VALUES
 from restate_cli.completion import SHELLS
 from restate_cli.render.output import FORMATS, TABLE_STYLES
 from restate_cli.render.timefmt import TIME_FORMATS
@@ -43,7 +44,7 @@ OPTIONS: dict[str, Source] = {
     "--output": Source(values=FORMATS),
     "--table-style": Source(values=TABLE_STYLES),
     "--time-format": Source(values=TIME_FORMATS),
-    "--status": Source(values=STATUSES, comma_list=True),
+    "--status": Source(values=STATUS_VALUES, comma_list=True),
     "--completion-result": Source(values=("success", "failure")),
     "--service": live("service"),
     "--handler": live("handler"),
@@ -73,6 +74,16 @@ ARGUMENTS: dict[str, Source] = {
 
 # Completers that offer invocations narrow them to the statuses the command acts on.
 INVOCATION_COMPLETERS = ("query", "invocation")
+
+# How sys_invocation shows each status of sys_invocation_status, which bulk actions select on.
+SHOWN_AS = {
+    "inboxed": ("pending",),
+    "scheduled": ("scheduled",),
+    "invoked": ("ready", "running", "backing-off"),
+    "suspended": ("suspended",),
+    "paused": ("paused",),
+    "completed": ("completed",),
+}
 
 
 def for_option(path: Sequence[str], names: Sequence[str], *, metavar: str | None = None) -> Source | None:
@@ -105,5 +116,6 @@ def acted_on(command: str) -> tuple[str, ...] | None:
 
     for action in ACTIONS.values():
         if action.op == command:
-            return tuple(s for s in STATUSES if (RAW_STATUS[s] in action.raw_statuses) != action.negate)
+            raw = [r for r in SHOWN_AS if (r in action.raw_statuses) != action.negate]
+            return tuple(s for s in STATUS_VALUES if any(s in SHOWN_AS[r] for r in raw))
     return None
