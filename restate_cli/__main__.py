@@ -10,6 +10,10 @@ def main() -> None:
 
         sys.stdout.write(f"restate-cli {__version__}\n")
         sys.exit(0)
+    if args[:1] == ["__complete"]:  # shell completion: must answer fast, so no typer either
+        from restate_cli.completion.dynamic import main as complete
+
+        sys.exit(complete(args[1:]))
     from restate_cli.app import main as run
 
     sys.exit(run(args))

@@ -208,13 +208,14 @@ def root(
 
 
 def _register() -> None:
-    from restate_cli.commands import deployments, dev, invocations, kafka_clusters, subscriptions
+    from restate_cli.commands import completions, deployments, dev, invocations, kafka_clusters, subscriptions
 
     app.add_typer(invocations.app, name="invocations")
     app.add_typer(subscriptions.app, name="subscriptions")
     app.add_typer(kafka_clusters.app, name="kafka-clusters")
     app.add_typer(deployments.app, name="deployments")
     app.command("dev", help="Run the embedded runtime in the foreground.")(dev.dev_cmd)
+    app.add_typer(completions.app, name="completions")
 
 
 _register()

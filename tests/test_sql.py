@@ -98,3 +98,20 @@ def test_call_tree_statements_quote_every_id() -> None:
     assert "sj.entry_lite_json AS entry_json" in lite and f"sj.id IN ({quoted})" in lite
     assert "'Command: Call', 'Command: OneWayCall'" in lite
     assert "sj.entry_json AS entry_json" in sql.journal_calls(ids, lite=False)
+
+
+def test_completion_statements_quote_what_the_user_typed() -> None:
+    assert sql.invocations_by_id_prefix("inv_1a'", ["completed"], limit=100) == (
+        "SELECT id, target, status FROM sys_invocation WHERE substr(id, 1, 7) = 'inv_1a''' "
+        "AND status IN ('completed') ORDER BY created_at DESC LIMIT 100"
+    )
+    assert sql.invocations_by_id_prefix("", [], limit=5) == (
+        "SELECT id, target, status FROM sys_invocation ORDER BY created_at DESC LIMIT 5"
+    )
+    assert sql.invocation_keys(["Cart'"], "a%", ["paused"], limit=10) == (
+        "SELECT target_service_name, target_service_key, COUNT(1) AS n FROM sys_invocation "
+        "WHERE target_service_key IS NOT NULL AND target_service_name IN ('Cart''') "
+        "AND substr(target_service_key, 1, 2) = 'a%' AND status IN ('paused') "
+        "GROUP BY target_service_name, target_service_key "
+        "ORDER BY target_service_key, target_service_name LIMIT 10"
+    )

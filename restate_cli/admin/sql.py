@@ -230,3 +230,39 @@ def journal_calls(invocation_ids: Sequence[str], *, lite: bool = True) -> str:
         f"WHERE {in_list('sj.id', invocation_ids)} AND "
         "(sj.entry_type IN ('Command: Call', 'Command: OneWayCall') OR sj.invoked_id IS NOT NULL)"
     )
+
+
+# -- completion ----------------------------------------------------------------------
+
+
+def _where(conditions: Sequence[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def invocations_by_id_prefix(prefix: str, statuses: Sequence[str], *, limit: int) -> str:
+    """Ids, targets and statuses of the invocations whose id begins with ``prefix`` and whose
+    status is one of ``statuses`` (any, when empty), newest first."""
+    conditions = [starts_with("id", prefix)] if prefix else []
+    if statuses:
+        conditions.append(in_list("status", statuses))
+    return (
+        f"SELECT id, target, status FROM sys_invocation{_where(conditions)} "
+        f"ORDER BY created_at DESC LIMIT {int(limit)}"
+    )
+
+
+def invocation_keys(services: Sequence[str], prefix: str, statuses: Sequence[str], *, limit: int) -> str:
+    """The object and workflow keys beginning with ``prefix`` that have invocations of
+    ``services`` (any, when empty) in ``statuses`` (any, when empty), with how many."""
+    conditions = ["target_service_key IS NOT NULL"]
+    if services:
+        conditions.append(in_list("target_service_name", services))
+    if prefix:
+        conditions.append(starts_with("target_service_key", prefix))
+    if statuses:
+        conditions.append(in_list("status", statuses))
+    return (
+        "SELECT target_service_name, target_service_key, COUNT(1) AS n "
+        f"FROM sys_invocation{_where(conditions)} GROUP BY target_service_name, target_service_key "
+        f"ORDER BY target_service_key, target_service_name LIMIT {int(limit)}"
+    )
