@@ -31,6 +31,11 @@ class AliasGroup(TyperGroup):
 
     aliases: dict[str, str] = {}  # noqa: RUF012 - set per group by ``group()``
     hidden_aliases: dict[str, str] = {}  # noqa: RUF012
+    order: tuple[str, ...] = ()  # commands listed first, in this order, in help
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = list(self.commands)
+        return sorted(names, key=lambda n: self.order.index(n) if n in self.order else len(self.order))
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         name = self.aliases.get(cmd_name) or self.hidden_aliases.get(cmd_name) or cmd_name
@@ -114,7 +119,15 @@ ROOT_HIDDEN = {
 app = typer.Typer(
     name="restate-cli",
     help="Manage the invocations and Kafka subscriptions of a Restate deployment.",
-    cls=type("Root", (AliasGroup,), {"aliases": ROOT_ALIASES, "hidden_aliases": ROOT_HIDDEN}),
+    cls=type(
+        "Root",
+        (AliasGroup,),
+        {
+            "aliases": ROOT_ALIASES,
+            "hidden_aliases": ROOT_HIDDEN,
+            "order": ("invocations", "subscriptions", "kafka-clusters", "deployments", "dev", "completions"),
+        },
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
