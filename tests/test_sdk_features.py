@@ -128,3 +128,36 @@ def test_completed_invocations_are_removed_after_their_retention(features: Backe
     features.wait_gone(inv, timeout=30)
     out = httpx.get(f"{features.ingress_url}/restate/invocation/{inv}/output", timeout=10)
     assert out.status_code == 404
+
+
+def test_named_signals(features: Backend) -> None:
+    key = unique("sig")
+    inv = features.send(f"Waiter/{key}/await_signal", "go")
+    features.wait_status(inv, "suspended")
+    assert features.call("Helper/signal", {"id": inv, "name": "go", "value": "now"}).status_code == 200
+    assert attach(features, inv).json() == "signal: now"
+    key = unique("sig")
+    inv = features.send(f"Waiter/{key}/await_signal", "go")
+    features.wait_status(inv, "suspended")
+    features.call("Helper/signal", {"id": inv, "name": "go", "reject": True})
+    assert attach(features, inv).json() == "signal rejected: not today"
+
+
+def test_select_between_an_awakeable_and_a_timer(features: Backend) -> None:
+    key = unique("race")
+    assert features.call(f"Waiter/{key}/race", 300).json() == "timeout"
+    key = unique("race")
+    inv = features.send(f"Waiter/{key}/race", 60_000)
+    awakeable = awakeable_of(features, key)
+    httpx.post(
+        f"{features.ingress_url}/restate/awakeables/{awakeable}/resolve",
+        content=b'"first"',
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
+    assert attach(features, inv).json() == "awakeable: first"
+
+
+def test_awaiting_several_calls(features: Backend) -> None:
+    r = features.call("Helper/all_naps")
+    assert r.json() == ["napped 0.2", "napped 0.1", "napped 0.3"]

@@ -44,7 +44,43 @@ async def read(ctx: restate.ObjectSharedContext, name: str) -> str:
     return await ctx.get(name, type_hint=str) or "<none>"
 
 
+@waiter.handler()
+async def await_signal(ctx: restate.ObjectContext, name: str) -> str:
+    try:
+        return f"signal: {await ctx.signal(name, type_hint=str)}"
+    except TerminalError as e:
+        return f"signal rejected: {e.message}"
+
+
+@waiter.handler()
+async def race(ctx: restate.ObjectContext, timeout_ms: int) -> str:
+    """An awakeable against a timer: whichever completes first wins."""
+    awakeable_id, promise = ctx.awakeable(type_hint=str)
+    ctx.set("awakeable", awakeable_id)
+    match await restate.select(awakeable=promise, timeout=ctx.sleep(timedelta(milliseconds=timeout_ms))):
+        case ["awakeable", value]:
+            return f"awakeable: {value}"
+        case ["timeout", _]:
+            return "timeout"
+    return "unreachable"
+
+
 helper = restate.Service("Helper")
+
+
+@helper.handler()
+async def signal(ctx: restate.Context, args: dict) -> str:
+    if args.get("reject"):
+        ctx.reject_signal(args["id"], args["name"], "not today")
+    else:
+        ctx.resolve_signal(args["id"], args["name"], args["value"])
+    return "sent"
+
+
+@helper.handler()
+async def all_naps(ctx: restate.Context) -> list[str]:
+    naps = [ctx.service_call(nap, arg=s) for s in (0.2, 0.1, 0.3)]
+    return [await n for n in naps]
 
 
 @helper.handler()
