@@ -24,7 +24,7 @@ def test_register_list_describe_remove(cli, extra_service: ServiceProcess) -> No
 
     listed = cli("--json", "dp", "ls").json()
     mine = next(d for d in listed if d["id"] == dep)
-    assert {s["name"] for s in mine["services"]} == {"Waiter", "Helper", "Approval"}
+    assert {s["name"] for s in mine["services"]} == {"Waiter", "Helper", "Locker", "Approval"}
     assert dep in cli("-q", "dp", "list").lines
 
     r = cli("dp", "describe", dep)

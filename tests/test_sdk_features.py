@@ -161,3 +161,33 @@ def test_select_between_an_awakeable_and_a_timer(features: Backend) -> None:
 def test_awaiting_several_calls(features: Backend) -> None:
     r = features.call("Helper/all_naps")
     assert r.json() == ["napped 0.2", "napped 0.1", "napped 0.3"]
+
+
+def test_kill_frees_a_key_that_waits_for_itself(features: Backend) -> None:
+    """The kill scenario of Restate's own test suite: a root awaits an object handler that,
+    once woken, calls its own key and so waits behind itself; killing the root frees it."""
+    key = unique("lock")
+    root = features.send(f"Locker/{key}/start")
+    inner = f"{key}-inner"
+    awakeable = wait_for(
+        lambda: [k for k in features.call(f"Waiter/{inner}/set_many", []).json() if k.startswith("sign_")]
+    )
+    httpx.post(
+        f"{features.ingress_url}/restate/awakeables/{awakeable[0]}/resolve",
+        content=b"null",
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
+
+    def rows() -> list[dict]:
+        return features.query(
+            f"SELECT id, status FROM sys_invocation WHERE target = 'Locker/{inner}/recurse'"
+        )
+
+    wait_for(lambda: sorted(r["status"] for r in rows()) == ["pending", "suspended"])
+    r = httpx.patch(f"{features.admin_url}/invocations/{root}/kill", timeout=10)
+    assert r.status_code == 200
+    features.wait_status(root, "completed")
+    wait_for(lambda: all(r["status"] == "completed" for r in rows()) or not rows())
+    done = features.call(f"Locker/{inner}/is_unlocked", timeout=10)
+    assert done.status_code == 200 and done.json() == "unlocked"

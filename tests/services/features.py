@@ -169,6 +169,28 @@ async def brief(ctx: restate.Context) -> str:
     return "kept for a second"
 
 
+locker = restate.VirtualObject("Locker")
+
+
+@locker.handler()
+async def start(ctx: restate.ObjectContext) -> None:
+    """Awaits ``recurse`` on a key of its own; that one ends up waiting for itself."""
+    await ctx.object_call(recurse, key=f"{ctx.key()}-inner", arg=None)
+
+
+@locker.handler()
+async def recurse(ctx: restate.ObjectContext) -> None:
+    name, promise = ctx.awakeable()
+    ctx.object_send(set_many, key=ctx.key(), arg=[name])
+    await promise
+    await ctx.object_call(recurse, key=ctx.key(), arg=None)  # queued behind itself
+
+
+@locker.handler()
+async def is_unlocked(ctx: restate.ObjectContext) -> str:
+    return "unlocked"
+
+
 approval = restate.Workflow("Approval")
 
 
@@ -190,4 +212,4 @@ async def peek(ctx: restate.WorkflowSharedContext) -> str:
     return await ctx.promise("decision", type_hint=str).peek() or "<pending>"
 
 
-app = restate.app(services=[waiter, helper, approval])
+app = restate.app(services=[waiter, helper, locker, approval])
