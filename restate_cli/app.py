@@ -300,7 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = any(a in ("-v", "--verbose", "-vv", "-vvv") for a in args)
     try:
-        result = app(args=hoist_global_options(args), prog_name="restate-cli", standalone_mode=False)
+        # Click's own main would turn a closed stdout (``| head``) into exit 1: invoke directly.
+        command = typer.main.get_command(app)
+        with command.make_context("restate-cli", hoist_global_options(args)) as ctx:
+            result = command.invoke(ctx)
         return result if isinstance(result, int) else 0
     except CliError as e:
         _print_error(e, verbose)

@@ -89,9 +89,13 @@ class IO:
             from rich.console import Console
             from rich.theme import Theme
 
+            class _Console(Console):
+                def on_broken_pipe(self) -> None:
+                    raise BrokenPipeError  # rich would exit 1; `| head` is not a failure
+
             stream = self.err if stderr else self.out
             tty = self.stderr_tty if stderr else self.stdout_tty
-            self._consoles[key] = Console(
+            self._consoles[key] = _Console(
                 file=stream,
                 force_terminal=self.color if self.color else None,
                 no_color=not self.color,
