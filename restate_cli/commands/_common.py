@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +34,8 @@ def run_with_client(rt: Runtime, work: Callable[[AdminClient], Awaitable[T]]) ->
 
             warn(rt.io, warning)
         return result
+
+    import asyncio
 
     return asyncio.run(go())
 
