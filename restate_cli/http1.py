@@ -17,9 +17,11 @@ arrives is sent again once, on a new connection: the server cannot have answered
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -192,13 +194,15 @@ class ConnectionPool:
         try:
             async with asyncio.timeout(timeout) as deadline:
                 writer.write(head + body)  # one segment: the server sees the whole request
+                ack = _quickacker(writer)
+                ack()
                 try:
                     await writer.drain()
                     response = await _read_head(reader)
                 except (ConnectionResetError, BrokenPipeError) as e:
                     raise _Stale from e
                 deadline.reschedule(loop.time() + timeout)
-                keep_alive = await _read_body(reader, response, chunks, deadline, loop, timeout)
+                keep_alive = await _read_body(reader, response, chunks, deadline, loop, timeout, ack)
         except _Stale:
             raise
         except TimeoutError:
@@ -221,6 +225,32 @@ class ConnectionPool:
         else:
             conn.close()
         return response
+
+
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
+def _quickacker(writer: asyncio.StreamWriter) -> Callable[[], None]:
+    """A function that asks the kernel to acknowledge what arrives at once (Linux).
+
+    On a reused connection the kernel delays ACKs, and a server that writes a long answer
+    in pieces with Nagle's algorithm on (restate-server's admin API does) then holds its
+    last piece until the delayed ACK: about 40 ms per request. The mode does not last, so
+    it is asked for again before every read.
+    """
+    sock = writer.get_extra_info("socket")
+    if _TCP_QUICKACK is None or sock is None:
+        return _nothing
+
+    def quickack() -> None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+
+    return quickack
+
+
+def _nothing() -> None:
+    return None
 
 
 def _request_head(
@@ -273,6 +303,7 @@ async def _read_body(
     deadline: asyncio.Timeout,
     loop: asyncio.AbstractEventLoop,
     timeout: float,
+    ack: Callable[[], None] = _nothing,
 ) -> bool:
     """Read the body into ``chunks``; whether the connection may be reused."""
     headers = response.headers
@@ -292,6 +323,7 @@ async def _read_body(
                 raise ValueError("malformed chunk")
             chunks.append(data[:-2])
             deadline.reschedule(loop.time() + timeout)
+            ack()
     length = headers.get("content-length")
     if length is not None:
         remaining = int(length)
@@ -302,6 +334,7 @@ async def _read_body(
             chunks.append(data)
             remaining -= len(data)
             deadline.reschedule(loop.time() + timeout)
+            ack()
         return keep_alive
     while data := await reader.read(1 << 20):  # delimited by the end of the connection
         chunks.append(data)
