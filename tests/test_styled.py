@@ -164,3 +164,43 @@ def test_styled_builds_the_same_text_as_rich() -> None:
     b.append_text(Text("w\rv").append("u", style="italic"))
     assert a.to_rich() == b and a.to_rich().style == b.style
     assert a.plain == b.plain
+
+
+def preview_with_rich(io: IO, refs, opts: OutputOptions) -> str:
+    """The bulk preview table drawn by rich (how it was drawn before the direct writer)."""
+    from rich.text import Text
+
+    from restate_cli.render import bulk
+    from restate_cli.render.output import new_table
+
+    table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
+    for ref in refs[:500]:
+        table.add_row(Text(ref.id, style="bold"), ref.target, bulk._status(ref.status))
+    console = io.console()
+    console.print(table)
+    if len(refs) > 500:
+        console.print(f"And {len(refs) - 500} other invocations...")
+    console.print()
+    return io.out.getvalue()
+
+
+@pytest.mark.parametrize(("color", "width"), list(itertools.product([False, True], [10_000, 120, 60])))
+@pytest.mark.parametrize(("n", "odd"), [(1, False), (7, False), (503, False), (7, True)])
+def test_direct_preview_table_matches_rich(color: bool, width: int, n: int, odd: bool) -> None:
+    """``odd``: targets rich reads as markup, or wider characters (then rich draws it all)."""
+    from restate_cli.admin.models import InvocationRef
+    from restate_cli.render import bulk
+
+    rnd = random.Random(n + width)
+    targets = ["Greeter/greet", "Counter/k-1234567890/hold", "S/h"] + (["A/b[1]/c", "Ключ/h"] if odd else [])
+    refs = [
+        InvocationRef(
+            id=f"inv_1{rnd.randrange(16**30):030x}"[:38],
+            target=targets[i % len(targets)],
+            status=rnd.choice(["inboxed", "invoked", "suspended", "scheduled", "paused", None]),
+        )
+        for i in range(n)
+    ]
+    io_a, io_b = make_io(color, width), make_io(color, width)
+    bulk.preview(io_a, OutputOptions(), refs, 500)
+    assert io_a.out.getvalue() == preview_with_rich(io_b, refs, OutputOptions())

@@ -144,8 +144,13 @@ def _printable(text: str) -> bool:
     return text.isascii() and text.isprintable()
 
 
-def _runs(line: str, start: int, base: str, spans: list[Span], color: bool, width: int) -> str:
-    """One line of a Text cell, padded to ``width``: segments split at every span edge."""
+def _runs(
+    line: str, start: int, base: str, spans: list[Span], color: bool, width: int, cell: str = ""
+) -> str:
+    """One line of a Text cell, padded to ``width``: segments split at every span edge.
+
+    ``cell`` is the style of the table cell, applied under the text's own styles.
+    """
     end = start + len(line)
     padded = line + " " * (width - len(line))
     if not color:
@@ -154,7 +159,7 @@ def _runs(line: str, start: int, base: str, spans: list[Span], color: bool, widt
     edges = sorted({0, len(padded), *(x for s, e, _ in inside for x in (s, e))})
     out = []
     for a, b in pairwise(edges):
-        styles = ([base] if base else []) + [st for s, e, st in inside if s <= a and b <= e]
+        styles = [st for st in (cell, base) if st] + [st for s, e, st in inside if s <= a and b <= e]
         out.append(_seg(padded[a:b], _sgr(styles), color))
     return "".join(out)
 
@@ -210,3 +215,36 @@ def kv_block(rows: list[tuple[str, Styled]], *, indent: int, width: int, color: 
     except _Unsupported:
         return None
     return "".join(out)
+
+
+def table_block(headers: list[str], rows: list[list[Styled]], *, width: int, color: bool) -> str | None:
+    """What rich prints for ``new_table(opts, headers=headers)`` (compact style) with these
+    one-line rows, or None.
+
+    A bold header row, then the rows; every column as wide as its widest cell, with one
+    space on each side of every cell.
+    """
+    if any(not _printable(h) for h in headers):
+        return None
+    for row in rows:
+        if len(row) != len(headers):
+            return None
+        for cell in row:
+            if not _printable(cell.plain) or any(start >= end for start, end, _ in cell.spans):
+                return None
+    widths = [max([len(h)] + [len(row[i].plain) for row in rows]) for i, h in enumerate(headers)]
+    if sum(w + 2 for w in widths) > width:
+        return None  # rich would wrap: leave it to rich
+    try:
+        bold = _seg(" ", "1", color)
+        out = [
+            "".join(bold + _seg(h.ljust(w), "1", color) + bold for h, w in zip(headers, widths, strict=True))
+        ]
+        for row in rows:
+            cells = (
+                f" {_runs(c.plain, 0, c.style, c.spans, color, w)} " for c, w in zip(row, widths, strict=True)
+            )
+            out.append("".join(cells))
+    except _Unsupported:
+        return None
+    return "\n".join(out) + "\n"
