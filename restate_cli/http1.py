@@ -64,9 +64,18 @@ class _Origin:
     port: int
 
 
-@lru_cache(maxsize=1024)
 def _split(url: str) -> tuple[_Origin, str, str]:
     """Origin, request target, and Host header of ``url``."""
+    start = url.find("://")
+    path = url.find("/", start + 3) if start > 0 else -1
+    if path < 0 or "#" in url or "?" in url[:path]:
+        return _split_url(url)
+    origin, _, host = _split_url(url[:path])
+    return origin, url[path:], host
+
+
+@lru_cache(maxsize=1024)
+def _split_url(url: str) -> tuple[_Origin, str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url}")
@@ -197,7 +206,8 @@ class ConnectionPool:
                 ack = _quickacker(writer)
                 ack()
                 try:
-                    await writer.drain()
+                    if writer.transport.get_write_buffer_size():  # not all sent at once
+                        await writer.drain()
                     response = await _read_head(reader)
                 except (ConnectionResetError, BrokenPipeError) as e:
                     raise _Stale from e
