@@ -1,7 +1,7 @@
 """The restate-sdk service both runtimes call in the benchmark.
 
 ``Greeter/greet`` is the trivial handler of the throughput test (the same as in
-``tests/services/app.py``). ``Sleeper``, ``BenchA`` and ``BenchB`` sleep durably, so their
+``tests/services/app.py``). ``Sleeper`` and ``BenchA``-``BenchC`` sleep durably, so their
 invocations stay suspended: the data set of the list and cancel measurements.
 """
 
@@ -30,4 +30,4 @@ def _sleeper(name: str) -> restate.Service:
     return svc
 
 
-app = restate.app(services=[greeter, _sleeper("Sleeper"), _sleeper("BenchA"), _sleeper("BenchB")])
+app = restate.app(services=[greeter, *(_sleeper(n) for n in ("Sleeper", "BenchA", "BenchB", "BenchC"))])
