@@ -184,7 +184,7 @@ class Engine:
         svc = self.store.service(service, c)
         if svc is None:
             raise EngineError(404, f"service '{service}' not found", kind="service")
-        manifest = json.loads(svc["manifest"])
+        manifest = self.store.service_manifest(service)
         for h in manifest.get("handlers", []):
             if h["name"] == handler:
                 return Target(service, None, handler, svc["ty"], policy.handler_kind(svc["ty"], h))
@@ -376,8 +376,7 @@ class Engine:
         return inv, b"".join(parts), dep["uri"], version, timeout
 
     def _service_manifest(self, service: str, c: Conn | None = None) -> dict[str, Any]:
-        svc = self.store.service(service, c)
-        return json.loads(svc["manifest"]) if svc else {}
+        return self.store.service_manifest(service)
 
     def _deployment_for(self, c: Conn, inv: Inv) -> dict[str, Any] | None:
         if inv.pinned_deployment_id:
