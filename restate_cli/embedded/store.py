@@ -458,6 +458,14 @@ class Store:
             )
         return idx
 
+    def add_entry(self, c: Conn, inv_id: str, idx: int, msg_type: int, payload: bytes, *, now: int) -> None:
+        """Store entry ``idx`` as it is; the caller keeps the invocation's counters."""
+        c.execute(
+            "INSERT INTO journal (invocation_id, idx, msg_type, payload, appended_at, extra) "
+            "VALUES (?, ?, ?, ?, ?, NULL)",
+            (inv_id, idx, msg_type, payload, now),
+        )
+
     def truncate_journal(self, c: Conn, inv_id: str) -> None:
         c.execute("DELETE FROM journal WHERE invocation_id = ?", (inv_id,))
         c.execute("DELETE FROM journal_events WHERE invocation_id = ?", (inv_id,))
