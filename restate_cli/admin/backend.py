@@ -20,9 +20,6 @@ def open_client(settings: Settings) -> AdminClient:
     dev = running_dev(settings.data_dir)
     if dev is not None:
         return AdminClient(settings, base_url=dev["admin_url"])
-    import httpx
-
     from restate_cli.embedded.inprocess import admin_app
 
-    transport = httpx.ASGITransport(app=admin_app(settings.data_dir))
-    return AdminClient(settings, transport=transport, base_url="http://embedded/")
+    return AdminClient(settings, app=admin_app(settings.data_dir), base_url="http://embedded/")

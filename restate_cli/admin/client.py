@@ -1,4 +1,4 @@
-"""The admin-API client: one async httpx client, version negotiation, typed errors.
+"""The admin-API client: one connection pool (see ``admin.http``), version negotiation, typed errors.
 
 The client never prints. Commands call it and hand its results to a renderer.
 """
@@ -9,16 +9,17 @@ import asyncio
 import json
 import logging
 import platform
-import ssl
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from restate_cli import __version__
 from restate_cli.admin.errors import ApiError, ProtocolError, api_error, unreachable
+from restate_cli.admin.http import Asgi, Http1, Httpx, Response, Transport, TransportError, proxied
 from restate_cli.config import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("restate_cli.admin")
 
@@ -75,7 +76,7 @@ def user_agent() -> str:
 
 
 class AdminClient:
-    """Talks to one admin API, remote or embedded, through one ``httpx.AsyncClient``."""
+    """Talks to one admin API, remote or embedded, through one transport (``admin.http``)."""
 
     def __init__(
         self,
@@ -83,21 +84,34 @@ class AdminClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         base_url: str | None = None,
+        app: Any = None,
     ) -> None:
+        """``transport``: an httpx transport to send through (tests); ``app``: an ASGI app to
+        call in-process instead of a server (the embedded runtime without a dev process)."""
         self.settings = settings
         self.base_url = base_url or settings.admin_url or "http://embedded/"
         headers = {"user-agent": user_agent()}
         if settings.bearer_token:
             headers["authorization"] = f"Bearer {settings.bearer_token}"
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout),
-            verify=settings.tls_verify,
-            transport=transport,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
-            follow_redirects=False,
-        )
+        self._http: Transport
+        if app is not None:
+            self._http = Asgi(app, self.base_url, headers)
+        elif transport is None and self.base_url.startswith("http://") and not proxied():
+            self._http = Http1(
+                self.base_url,
+                headers,
+                timeout=settings.request_timeout,
+                connect_timeout=settings.connect_timeout,
+            )
+        else:
+            self._http = Httpx(
+                self.base_url,
+                headers,
+                timeout=settings.request_timeout,
+                connect_timeout=settings.connect_timeout,
+                verify=settings.tls_verify,
+                transport=transport,
+            )
         self._info: ServerInfo | None = None
         self._negotiating: asyncio.Lock | None = None
         self.warnings: list[str] = []
@@ -127,7 +141,7 @@ class AdminClient:
         accept: str = "application/json",
         prefixed: bool = True,
         timeout: float | None = None,
-    ) -> httpx.Response:
+    ) -> Response:
         """Send one request; raise a typed error for network failures and non-2xx answers."""
         if prefixed:
             path = (await self.info()).prefix + path
@@ -154,25 +168,19 @@ class AdminClient:
         headers: dict[str, str],
         content: bytes | None,
         timeout: float | None,
-    ) -> httpx.Response:
+    ) -> Response:
         limit = timeout if timeout is not None else self.settings.request_timeout
         started = time.perf_counter()
         try:
             async with asyncio.timeout(limit):
-                response = await self._http.request(
-                    method, path, params=params, headers=headers, content=content
-                )
-        except (TimeoutError, httpx.TimeoutException) as e:
-            what = "connecting" if isinstance(e, httpx.ConnectTimeout) else "waiting for an answer"
-            raise unreachable(self.server, f"timed out {what} after {limit:g}s") from None
-        except httpx.ConnectError as e:
-            raise unreachable(self.server, _connect_detail(e)) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
-            raise unreachable(self.server, f"the connection broke ({e or type(e).__name__})") from None
-        except httpx.UnsupportedProtocol:
-            raise unreachable(self.server, "unsupported URL scheme") from None
-        except httpx.HTTPError as e:
-            raise unreachable(self.server, str(e) or type(e).__name__) from None
+                response = await self._http.send(method, path, params, headers, content)
+        except TimeoutError:
+            raise unreachable(self.server, f"timed out waiting for an answer after {limit:g}s") from None
+        except TransportError as e:
+            if e.timed_out:
+                what = "connecting" if e.connecting else "waiting for an answer"
+                raise unreachable(self.server, f"timed out {what} after {limit:g}s") from None
+            raise unreachable(self.server, e.detail) from None
         log.debug(
             "%s %s -> %s (%.1f ms)",
             method,
@@ -282,7 +290,7 @@ class AdminClient:
 
     async def invocation_op(
         self, invocation_id: str, op: str, params: dict[str, str] | None = None
-    ) -> httpx.Response:
+    ) -> Response:
         """``PATCH /invocations/{id}/{op}``, or the legacy ``DELETE ?mode=`` on old servers."""
         info = await self.info()
         if not info.has_patch_ops and info.api_version is not None:
@@ -312,7 +320,7 @@ class AdminClient:
     async def patch_json(self, path: str, body: Any) -> Any:
         return _json(await self.request("PATCH", path, json_body=body), self.server)
 
-    async def delete(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+    async def delete(self, path: str, params: dict[str, str] | None = None) -> Response:
         return await self.request("DELETE", path, params=params)
 
 
@@ -325,7 +333,7 @@ def _transient(e: ApiError) -> bool:
     return e.status == 503 or (e.status >= 500 and any(t in e.server_message for t in _TRANSIENT))
 
 
-def _json(response: httpx.Response, server: str) -> Any:
+def _json(response: Response, server: str) -> Any:
     if not response.content:
         return None
     try:
@@ -335,29 +343,3 @@ def _json(response: httpx.Response, server: str) -> Any:
             f"the Restate server at {server} answered {response.request.url.path} "
             "with a body that is not JSON"
         ) from None
-
-
-def _connect_detail(e: httpx.ConnectError) -> str:
-    cause: BaseException | None = e
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return (
-                f"TLS certificate verification failed ({cause.verify_message}); "
-                "use --insecure-skip-tls-verify only if you trust this server"
-            )
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS handshake failed ({cause.reason or cause})"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        cause = cause.__cause__ or cause.__context__
-    text = str(e)
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return (
-            "TLS certificate verification failed; "
-            "use --insecure-skip-tls-verify only if you trust this server"
-        )
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "the host name does not resolve"
-    if "Connection refused" in text or "[Errno 111]" in text:
-        return "connection refused"
-    return text or "connection failed"

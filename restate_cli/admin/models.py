@@ -7,18 +7,15 @@ Field names are the server's column and JSON names (snake_case); they are also t
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from restate_cli.admin.record import Record, Timestamp
 
-from restate_cli.render.timefmt import utc_iso
-
-Timestamp = Annotated[datetime, PlainSerializer(utc_iso, return_type=str, when_used="json")]
+__all__ = ["Timestamp"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Model(Record):
+    """Frozen; unknown keys in the server's answer are ignored (see ``admin.record``)."""
 
 
 class Invocation(_Model):

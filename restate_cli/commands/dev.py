@@ -69,8 +69,10 @@ def dev_cmd(
 
                 stop_demo()
 
+    from restate_cli.embedded.server import run_loop
+
     try:
-        asyncio.run(main())
+        run_loop(main())
     except DevError as e:
         raise CliError(str(e)) from None
     except KeyboardInterrupt:

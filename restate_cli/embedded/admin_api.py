@@ -20,7 +20,6 @@ _VERSION_PREFIX = re.compile(r"^/v(\d+)(/.*)?$")
 
 def build(rt: Runtime) -> asgi.App:
     router = asgi.Router()
-    engine = rt.engine
 
     async def health(_: Request) -> Response:
         return empty(200)
@@ -177,22 +176,22 @@ def build(rt: Runtime) -> asgi.App:
         return handler
 
     async def cancel(_: Request, inv_id: str) -> Response:
-        return empty(engine.cancel(inv_id))
+        return empty(rt.engine.cancel(inv_id))
 
     async def kill(_: Request, inv_id: str) -> Response:
-        return empty(engine.kill(inv_id))
+        return empty(rt.engine.kill(inv_id))
 
     async def purge(_: Request, inv_id: str) -> Response:
-        return empty(engine.purge(inv_id))
+        return empty(rt.engine.purge(inv_id))
 
     async def purge_journal(_: Request, inv_id: str) -> Response:
-        return empty(engine.purge_journal(inv_id))
+        return empty(rt.engine.purge_journal(inv_id))
 
     async def pause(_: Request, inv_id: str) -> Response:
-        return empty(engine.pause(inv_id))
+        return empty(rt.engine.pause(inv_id))
 
     async def resume(req: Request, inv_id: str) -> Response:
-        return empty(engine.resume(inv_id, req.query.get("deployment")))
+        return empty(rt.engine.resume(inv_id, req.query.get("deployment")))
 
     async def restart(req: Request, inv_id: str) -> Response:
         upto = None
@@ -205,12 +204,12 @@ def build(rt: Runtime) -> asgi.App:
                     text=True,
                 )
             upto = int(raw)
-        new_id = engine.restart_as_new(inv_id, upto, req.query.get("deployment"))
+        new_id = rt.engine.restart_as_new(inv_id, upto, req.query.get("deployment"))
         return json_response({"new_invocation_id": new_id})
 
     async def delete_invocation(req: Request, inv_id: str) -> Response:
         mode = req.query.get("mode", "cancel")
-        modes = {"cancel": engine.cancel, "kill": engine.kill, "purge": engine.purge}
+        modes = {"cancel": rt.engine.cancel, "kill": rt.engine.kill, "purge": rt.engine.purge}
         if mode.lower() not in modes or mode not in (mode.lower(), mode.capitalize()):
             raise HttpError(
                 400,

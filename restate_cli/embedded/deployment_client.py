@@ -20,7 +20,6 @@ from urllib.parse import quote
 
 import httpx
 
-from restate_cli.embedded.http1 import ConnectionPool, HttpError, Response
 from restate_cli.embedded.manifest import (
     HandlerInput,
     HandlerManifest,
@@ -31,6 +30,7 @@ from restate_cli.embedded.manifest import (
     parse_manifest,
 )
 from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
+from restate_cli.http1 import ConnectionPool, HttpError, Response
 
 __all__ = [
     "ACCEPT_MANIFESTS",

@@ -184,7 +184,7 @@ class Engine:
         svc = self.store.service(service, c)
         if svc is None:
             raise EngineError(404, f"service '{service}' not found", kind="service")
-        manifest = json.loads(svc["manifest"])
+        manifest = self.store.service_manifest(service)
         for h in manifest.get("handlers", []):
             if h["name"] == handler:
                 return Target(service, None, handler, svc["ty"], policy.handler_kind(svc["ty"], h))
@@ -269,9 +269,10 @@ class Engine:
         )
         if start_at is not None and start_at > now:
             inv.status, inv.scheduled_at, inv.scheduled_start_at = "scheduled", now, start_at
-        self.store.insert(c, inv)
-        self.store.append(c, inv.id, T.INPUT, cmds.encode_input(parameter, headers), command=True, now=now)
+        # The row starts with its Input entry counted (what append would have set).
         inv.journal_size = inv.journal_commands_size = 1
+        self.store.insert(c, inv)
+        self.store.add_entry(c, inv.id, 0, T.INPUT, cmds.encode_input(parameter, headers), now=now)
         if inv.status == "scheduled":
             self.store.add_timer(c, start_at, "start", inv.id)  # type: ignore[arg-type]
             fx.timers = True
@@ -292,8 +293,9 @@ class Engine:
                 return
             if holder is None:
                 self.store.lock(c, inv.service, inv.service_key or "", inv.id)
-        self.store.update(c, inv.id, status="invoked", modified_at=now, inboxed_at=None, inbox_seq=None)
-        inv.status = "invoked"
+        if (inv.status, inv.modified_at, inv.inboxed_at, inv.inbox_seq) != ("invoked", now, None, None):
+            self.store.update(c, inv.id, status="invoked", modified_at=now, inboxed_at=None, inbox_seq=None)
+            inv.status = "invoked"
         fx.run.append(inv.id)
 
     # -- attempts --------------------------------------------------------------------
@@ -376,8 +378,7 @@ class Engine:
         return inv, b"".join(parts), dep["uri"], version, timeout
 
     def _service_manifest(self, service: str, c: Conn | None = None) -> dict[str, Any]:
-        svc = self.store.service(service, c)
-        return json.loads(svc["manifest"]) if svc else {}
+        return self.store.service_manifest(service)
 
     def _deployment_for(self, c: Conn, inv: Inv) -> dict[str, Any] | None:
         if inv.pinned_deployment_id:
@@ -469,6 +470,7 @@ class Engine:
     ) -> None:
         """Store what one attempt produced, in order, and act on how it ended."""
         stored_command = False
+        output: bytes | None = None  # the last Output command of these frames, once stored
         for frame in frames:
             t = frame.type
             try:
@@ -484,6 +486,8 @@ class Engine:
                         )
                     stored_command = True
                     self._command(c, fx, inv, t, frame.payload, now)
+                    if t == T.OUTPUT:
+                        output = frame.payload
                 elif t == T.PROPOSE_RUN_COMPLETION:
                     proposal = control.decode_propose_run_completion(frame.payload)
                     self._notify(
@@ -497,7 +501,7 @@ class Engine:
                 elif t == T.AWAITING_ON:
                     continue
                 elif t == T.END:
-                    self._end(c, fx, inv.id, now)
+                    self._end(c, fx, inv.id, now, output)
                     return
                 elif t == T.SUSPENSION:
                     self._suspend(c, fx, inv.id, control.decode_suspension(frame.payload), now)
@@ -856,12 +860,14 @@ class Engine:
 
     # -- ends ------------------------------------------------------------------------
 
-    def _end(self, c: Conn, fx: Effects, inv_id: str, now: int) -> None:
-        output = None
-        for e in reversed(self.store.journal(inv_id, c)):
-            if e.msg_type == T.OUTPUT:
-                output = cmds.decode_command(T.OUTPUT, e.payload)
-                break
+    def _end(self, c: Conn, fx: Effects, inv_id: str, now: int, stored: bytes | None = None) -> None:
+        """End: complete with the journal's last Output (``stored``: the one just stored)."""
+        output = cmds.decode_command(T.OUTPUT, stored) if stored is not None else None
+        if output is None:
+            for e in reversed(self.store.journal(inv_id, c)):
+                if e.msg_type == T.OUTPUT:
+                    output = cmds.decode_command(T.OUTPUT, e.payload)
+                    break
         if output is None:
             inv = self.store.get(inv_id, c)
             assert inv is not None
@@ -1073,13 +1079,14 @@ class Engine:
         return _result_of(inv)
 
     async def wait_result(self, inv_id: str) -> Result:
-        result = self.result_of(inv_id)
-        if result is not None:
-            return result
         fut: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(inv_id, []).append(fut)
-        result = self.result_of(inv_id)  # completed between the check and the registration
+        waiting = self._waiting.setdefault(inv_id, [])
+        waiting.append(fut)
+        result = self.result_of(inv_id)  # completed already: answer at once
         if result is not None:
+            waiting.remove(fut)
+            if not waiting:
+                del self._waiting[inv_id]
             return result
         return await fut
 

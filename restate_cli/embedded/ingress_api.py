@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -100,7 +99,7 @@ class Ingress:
                 404,
                 f"service '{service}' not found, make sure to register the service before calling it.",
             )
-        manifest = json.loads(svc["manifest"])
+        manifest = self.rt.store.service_manifest(service)
         hm = next((h for h in manifest.get("handlers", []) if h["name"] == handler), None)
         if hm is None:
             return ingress_error(404, f"handler '{service}/{handler}' not found")
@@ -211,8 +210,7 @@ class Ingress:
         inv = self.rt.store.get(inv_id)
         if inv is None:
             return ingress_error(404, "invocation not found")
-        svc = self.rt.store.service(inv.service)
-        manifest = json.loads(svc["manifest"]) if svc else {}
+        manifest = self.rt.store.service_manifest(inv.service)
         hm = next((h for h in manifest.get("handlers", []) if h["name"] == inv.handler), {})
         if inv.status != "completed":
             if not attach:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restate_cli import ids
 from restate_cli.embedded.asgi import HttpError
-from restate_cli.embedded.engine import Engine
 from restate_cli.embedded.store import Store, now_ms
 from restate_cli.embedded.sysviews import ts
 from restate_cli.errors import CliError
+
+if TYPE_CHECKING:
+    from restate_cli.embedded.engine import Engine
 
 DB_NAME = "restate.db"
 
@@ -42,9 +44,19 @@ class Runtime:
             raise DataDirError(
                 f"cannot open the embedded runtime's data in {data_dir}: {getattr(e, 'strerror', None) or e}"
             ) from None
-        self.engine = Engine(self.store, active=active)
+        self.active = active
+        self._engine: Engine | None = None
         self.ingress_url: str | None = None
         self.kafka: Any = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, built on first use: a CLI process that only reads never needs it."""
+        if self._engine is None:
+            from restate_cli.embedded.engine import Engine
+
+            self._engine = Engine(self.store, active=self.active)
+        return self._engine
 
     async def start(self) -> None:
         await self.engine.start()
@@ -57,7 +69,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.kafka is not None:
             await self.kafka.stop()
-        await self.engine.stop()
+        if self._engine is not None:
+            await self._engine.stop()
         self.store.close()
 
     # -- deployments -----------------------------------------------------------------

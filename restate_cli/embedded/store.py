@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +293,8 @@ class Store:
         if not readonly:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = connect(path, readonly=readonly)
+        self._cached_catalog: _Catalog | None = None
+        self._catalog_written = False
         if not readonly:
             self._migrate()
 
@@ -311,6 +313,10 @@ class Store:
             raise
         else:
             c.execute("COMMIT")
+        finally:
+            if self._catalog_written:  # what was read inside may have been rolled back
+                self._cached_catalog = None
+                self._catalog_written = False
 
     def _migrate(self) -> None:
         c = self.conn
@@ -451,6 +457,14 @@ class Store:
                 (now, inv_id),
             )
         return idx
+
+    def add_entry(self, c: Conn, inv_id: str, idx: int, msg_type: int, payload: bytes, *, now: int) -> None:
+        """Store entry ``idx`` as it is; the caller keeps the invocation's counters."""
+        c.execute(
+            "INSERT INTO journal (invocation_id, idx, msg_type, payload, appended_at, extra) "
+            "VALUES (?, ?, ?, ?, ?, NULL)",
+            (inv_id, idx, msg_type, payload, now),
+        )
 
     def truncate_journal(self, c: Conn, inv_id: str) -> None:
         c.execute("DELETE FROM journal WHERE invocation_id = ?", (inv_id,))
@@ -658,20 +672,37 @@ class Store:
         c.execute("DELETE FROM promises WHERE service = ? AND service_key = ?", (service, key))
 
     # -- deployments and services -----------------------------------------------------
+    #
+    # Every call reads its service (and its manifest) several times, and they change only
+    # when deployments are registered or removed: they are read once into a _Catalog and
+    # kept until this connection writes them, or another connection commits anything
+    # (PRAGMA data_version). Returned rows are shared: callers must not modify them.
+
+    def _catalog(self) -> _Catalog:
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        catalog = self._cached_catalog
+        if catalog is None or catalog.version != version:
+            cur = self.conn.execute("SELECT * FROM services ORDER BY name")
+            services = {r["name"]: r for r in (_row_dict(cur, row) for row in cur.fetchall())}
+            cur = self.conn.execute("SELECT * FROM deployments ORDER BY created_at")
+            deployments = {r["id"]: r for r in (_row_dict(cur, row) for row in cur.fetchall())}
+            catalog = _Catalog(version, services, deployments)
+            self._cached_catalog = catalog
+        return catalog
+
+    def _catalog_changed(self) -> None:
+        """Forget the catalog now and again when the current transaction ends."""
+        self._cached_catalog = None
+        self._catalog_written = True
 
     def deployments(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute("SELECT * FROM deployments ORDER BY created_at")
-        return [_row_dict(cur, r) for r in cur.fetchall()]
+        return list(self._catalog().deployments.values())
 
     def deployment(self, dep_id: str) -> dict[str, Any] | None:
-        cur = self.conn.execute("SELECT * FROM deployments WHERE id = ?", (dep_id,))
-        row = cur.fetchone()
-        return _row_dict(cur, row) if row else None
+        return self._catalog().deployments.get(dep_id)
 
     def deployment_by_uri(self, uri: str) -> dict[str, Any] | None:
-        cur = self.conn.execute("SELECT * FROM deployments WHERE uri = ?", (uri,))
-        row = cur.fetchone()
-        return _row_dict(cur, row) if row else None
+        return next((d for d in self._catalog().deployments.values() if d["uri"] == uri), None)
 
     def save_deployment(self, c: Conn, dep: dict[str, Any]) -> None:
         cols = list(dep)
@@ -680,19 +711,28 @@ class Store:
             f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{k} = excluded.{k}' for k in cols if k != 'id')}",
             tuple(dep.values()),
         )
+        self._catalog_changed()
 
     def delete_deployment(self, c: Conn, dep_id: str) -> None:
         c.execute("DELETE FROM deployments WHERE id = ?", (dep_id,))
         c.execute("DELETE FROM services WHERE deployment_id = ?", (dep_id,))
+        self._catalog_changed()
 
     def services(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute("SELECT * FROM services ORDER BY name")
-        return [_row_dict(cur, r) for r in cur.fetchall()]
+        return list(self._catalog().services.values())
 
     def service(self, name: str, c: Conn | None = None) -> dict[str, Any] | None:
-        cur = (c or self.conn).execute("SELECT * FROM services WHERE name = ?", (name,))
-        row = cur.fetchone()
-        return _row_dict(cur, row) if row else None
+        return self._catalog().services.get(name)
+
+    def service_manifest(self, name: str) -> dict[str, Any]:
+        """The service's manifest, parsed once; ``{}`` for an unknown service."""
+        catalog = self._catalog()
+        manifest = catalog.manifests.get(name)
+        if manifest is None:
+            svc = catalog.services.get(name)
+            manifest = json.loads(svc["manifest"]) if svc else {}
+            catalog.manifests[name] = manifest
+        return manifest
 
     def save_service(self, c: Conn, svc: dict[str, Any]) -> None:
         cols = list(svc)
@@ -702,9 +742,11 @@ class Store:
             f"{', '.join(f'{k} = excluded.{k}' for k in cols if k != 'name')}",
             tuple(svc.values()),
         )
+        self._catalog_changed()
 
     def set_service_public(self, c: Conn, name: str, public: bool) -> None:
         c.execute("UPDATE services SET public = ? WHERE name = ?", (int(public), name))
+        self._catalog_changed()
 
     # -- kafka -----------------------------------------------------------------------
 
@@ -772,6 +814,14 @@ class Store:
         return dict(self.conn.execute("SELECT status, COUNT(*) FROM invocations GROUP BY status").fetchall())
 
 
+@dataclass
+class _Catalog:
+    version: int  # PRAGMA data_version when read
+    services: dict[str, dict[str, Any]]
+    deployments: dict[str, dict[str, Any]]
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 def _row_dict(cur: sqlite3.Cursor, row: Sequence[Any]) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cur.description, row, strict=True)}
 
@@ -790,6 +840,10 @@ def connect(path: Path, *, readonly: bool = False) -> Conn:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Copy the WAL back into the database every ~40 MB instead of every ~4 MB: a busy
+        # runtime rewrites the same few pages in every transaction, and each checkpoint
+        # copies them again (the WAL itself, and so durability, is the same).
+        conn.execute("PRAGMA wal_autocheckpoint = 10000")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA case_sensitive_like = ON")
     sysviews.install(conn)

@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-
 from restate_cli.io import IO
+from restate_cli.render import styled
 from restate_cli.render.output import (
     OutputOptions,
     new_table,
@@ -19,6 +18,7 @@ from restate_cli.render.output import (
     write_lines,
     write_rows,
 )
+from restate_cli.render.styled import Styled
 
 if TYPE_CHECKING:
     from restate_cli.admin.impact import Impact
@@ -42,14 +42,26 @@ def _status(raw: str | None) -> str:
 
 
 def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows: int) -> None:
-    table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
-    for ref in refs[:max_rows]:
-        table.add_row(Text(ref.id, style="bold"), ref.target, _status(ref.status))
-    console = io.console()
-    console.print(table)
+    shown = refs[:max_rows]
+    block = None
+    # Written directly (render.styled) unless rich would read markup in a cell.
+    if opts.table_style == "compact" and not any("[" in r.target or "[" in _status(r.status) for r in shown):
+        rows = [[Styled(r.id, style="bold"), Styled(r.target), Styled(_status(r.status))] for r in shown]
+        width = io.width or (10_000 if not io.stdout_tty else io.console().width)
+        block = styled.table_block(["ID", "TARGET", "STATUS"], rows, width=width, color=io.color)
+    if block is None:
+        from rich.text import Text
+
+        table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
+        for ref in shown:
+            table.add_row(Text(ref.id, style="bold"), ref.target, _status(ref.status))
+        io.console().print(table)
+    else:
+        io.out.write(block)
     if len(refs) > max_rows:
-        console.print(f"And {len(refs) - max_rows} other invocations...")
-    console.print()
+        io.out.write(f"And {len(refs) - max_rows} other invocations...\n")
+    io.out.write("\n")
+    io.out.flush()
 
 
 def dry_run(
@@ -153,6 +165,8 @@ def report(
         rows = [(o.ref.id, o.ref.target, o.ok, o.http_status, o.error, o.new_invocation_id) for o in outcomes]
         write_rows(io, headers, rows, opts)
         return
+    from rich.text import Text
+
     console = io.console()
     n = len(ok)
     line = f"{action.done} {n} invocation{'s' if n != 1 else ''}"

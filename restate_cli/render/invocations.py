@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from rich.padding import Padding
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from restate_cli.admin.models import Invocation, JournalEntry
 from restate_cli.io import IO
-from restate_cli.render import timefmt
+from restate_cli.render import styled, timefmt
 from restate_cli.render.output import OutputOptions, kv_table, notice, tip, title
+from restate_cli.render.styled import Styled
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 STATUS_STYLES = {
     "running": "green",
@@ -28,16 +29,24 @@ LONG = timedelta(seconds=5)
 
 
 def status_word(inv: Invocation) -> Text:
-    if inv.status == "completed" and inv.completion_result == "success":
-        return Text("completed with success", style="bold green")
-    if inv.status == "completed" and inv.completion_result == "failure":
-        return Text("completed with failure", style="bold red")
-    return Text(inv.status, style=STATUS_STYLES.get(inv.status, "red"))
+    return _status_word(inv).to_rich()
 
 
 def status_cell(inv: Invocation, now: datetime, fmt: str) -> Text:
     """The status word and, after two spaces, what it means right now."""
-    text = status_word(inv)
+    return _status_cell(inv, now, fmt).to_rich()
+
+
+def _status_word(inv: Invocation) -> Styled:
+    if inv.status == "completed" and inv.completion_result == "success":
+        return Styled("completed with success", style="bold green")
+    if inv.status == "completed" and inv.completion_result == "failure":
+        return Styled("completed with failure", style="bold red")
+    return Styled(inv.status, style=STATUS_STYLES.get(inv.status, "red"))
+
+
+def _status_cell(inv: Invocation, now: datetime, fmt: str) -> Styled:
+    text = _status_word(inv)
     note = _status_note(inv, now, fmt)
     if note is not None:
         text.append("  (")
@@ -46,32 +55,32 @@ def status_cell(inv: Invocation, now: datetime, fmt: str) -> Text:
     return text
 
 
-def _status_note(inv: Invocation, now: datetime, fmt: str) -> Text | None:
+def _status_note(inv: Invocation, now: datetime, fmt: str) -> Styled | None:
     st = inv.status
     if st == "running" and inv.last_start_at:
         elapsed = now - inv.last_start_at
-        return Text("for ") + Text(timefmt.duration(elapsed, fmt), style="red" if elapsed > LONG else "")
+        return Styled("for ") + Styled(timefmt.duration(elapsed, fmt), style="red" if elapsed > LONG else "")
     if st == "suspended" and inv.modified_at:
         elapsed = now - inv.modified_at
         if inv.keyed and elapsed > LONG:
-            return Text(timefmt.duration(elapsed, fmt), style="red") + Text(
+            return Styled(timefmt.duration(elapsed, fmt), style="red") + Styled(
                 ". The key will not be released until this invocation is complete"
             )
-        return Text(timefmt.duration(elapsed, fmt, "past"), style="dim")
+        return Styled(timefmt.duration(elapsed, fmt, "past"), style="dim")
     if st in ("backing-off", "paused") and (inv.retry_count or inv.last_failure or st == "backing-off"):
         return _retry_note(inv, now, fmt)
     if st == "scheduled" and inv.scheduled_start_at:
         when = inv.scheduled_start_at
         rel = timefmt.duration(when - now, fmt, "future" if when > now else "past")
-        return Text(f"starts {timefmt.timestamp(when, fmt)}, {rel}")
+        return Styled(f"starts {timefmt.timestamp(when, fmt)}, {rel}")
     if st == "pending" and inv.keyed:
         key = f"{inv.target_service_name}/{inv.target_service_key}"
-        return Text(f"waiting for {key} to be free")
+        return Styled(f"waiting for {key} to be free")
     return None
 
 
-def _retry_note(inv: Invocation, now: datetime, fmt: str) -> Text:
-    parts = Text()
+def _retry_note(inv: Invocation, now: datetime, fmt: str) -> Styled:
+    parts = Styled()
     if inv.status == "backing-off" and inv.modified_at:
         parts.append(f"for {timefmt.duration(now - inv.modified_at, fmt)}. ")
     n = inv.retry_count or 0
@@ -90,11 +99,11 @@ def _retry_note(inv: Invocation, now: datetime, fmt: str) -> Text:
     return parts
 
 
-def _deployment_cell(inv: Invocation) -> Text | None:
+def _deployment_cell(inv: Invocation) -> Styled | None:
     dp = inv.deployment_id
     if not dp:
         return None
-    text = Text(dp)
+    text = Styled(dp)
     if inv.pinned_deployment_id:
         if inv.pinned_deployment_exists is False:
             text.append(" [ZOMBIE]", style="bold red")
@@ -105,9 +114,9 @@ def _deployment_cell(inv: Invocation) -> Text | None:
     return text
 
 
-def _invoked_by_cell(inv: Invocation) -> Text | None:
+def _invoked_by_cell(inv: Invocation) -> Styled | None:
     if inv.invoked_by_id:
-        text = Text()
+        text = Styled()
         if inv.invoked_by_target:
             text.append(inv.invoked_by_target, style="italic blue")
         else:
@@ -116,7 +125,7 @@ def _invoked_by_cell(inv: Invocation) -> Text | None:
         text.append(inv.invoked_by_id, style="italic")
         return text
     if inv.invoked_by_subscription_id:
-        return Text("subscription ") + Text(inv.invoked_by_subscription_id, style="italic")
+        return Styled("subscription ") + Styled(inv.invoked_by_subscription_id, style="italic")
     return None
 
 
@@ -138,35 +147,41 @@ def caused_by(inv: Invocation) -> str:
 def invocation_rows(
     inv: Invocation, now: datetime, opts: OutputOptions, *, describe: bool = False
 ) -> list[tuple[str, Text]]:
+    return [(key, value.to_rich()) for key, value in _rows(inv, now, opts, describe=describe)]
+
+
+def _rows(
+    inv: Invocation, now: datetime, opts: OutputOptions, *, describe: bool = False
+) -> list[tuple[str, Styled]]:
     fmt = opts.time_format
-    rows: list[tuple[str, Text]] = []
+    rows: list[tuple[str, Styled]] = []
     if describe and inv.created_at:
         rows.append(
             (
                 "Created at",
-                Text(
+                Styled(
                     f"{timefmt.timestamp(inv.created_at, fmt)} "
                     f"({timefmt.rough_duration(now - inv.created_at, fmt, 'past')})"
                 ),
             )
         )
-    rows.append(("Target", Text(inv.target)))
-    rows.append(("Status", status_cell(inv, now, fmt)))
+    rows.append(("Target", Styled(inv.target)))
+    rows.append(("Status", _status_cell(inv, now, fmt)))
     if inv.idempotency_key:
-        rows.append(("Idempotency key", Text(inv.idempotency_key)))
+        rows.append(("Idempotency key", Styled(inv.idempotency_key)))
     invoked_by = _invoked_by_cell(inv)
     if invoked_by is not None:
         rows.append(("Invoked by", invoked_by))
     if inv.restarted_from:
-        rows.append(("Restarted from", Text(inv.restarted_from, style="italic")))
+        rows.append(("Restarted from", Styled(inv.restarted_from, style="italic")))
     dp = _deployment_cell(inv)
     if dp is not None:
         rows.append(("Deployment", dp))
     if inv.trace_id:
-        rows.append(("Trace ID", Text(inv.trace_id)))
+        rows.append(("Trace ID", Styled(inv.trace_id)))
     if inv.last_failure and inv.status in ("backing-off", "paused", "running"):
         when = f"[{timefmt.timestamp(inv.last_start_at, fmt)}]" if inv.last_start_at else "[UNKNOWN]"
-        err = Text(when, style="dim")
+        err = Styled(when, style="dim")
         if inv.last_failure_error_code:
             err.append(f" {inv.last_failure_error_code}", style="dim")
         err.append("\n")
@@ -174,25 +189,47 @@ def invocation_rows(
         rows.append(("Last error" if inv.status == "running" else "Error", err))
         cause = caused_by(inv)
         if cause != "UNKNOWN":
-            rows.append(("Caused by", Text(cause)))
+            rows.append(("Caused by", Styled(cause)))
     if inv.status == "completed" and inv.completion_result == "failure":
-        rows.append(("Error", Text(inv.completion_failure or "Unknown", style="red")))
+        rows.append(("Error", Styled(inv.completion_failure or "Unknown", style="red")))
     if describe and inv.modified_at:
-        rows.append(("Modified at", Text(timefmt.timestamp(inv.modified_at, fmt))))
+        rows.append(("Modified at", Styled(timefmt.timestamp(inv.modified_at, fmt))))
     return rows
 
 
 def print_entries(io: IO, invocations: Sequence[Invocation], opts: OutputOptions, now: datetime) -> None:
-    """The list layout: a header line per invocation, then its key/value table."""
-    console = io.console()
+    """The list layout: a header line per invocation, then its key/value table.
+
+    Entries are written directly when ``styled`` can reproduce rich's output exactly
+    (almost always); rich draws the others.
+    """
+    width = io.width or (10_000 if not io.stdout_tty else io.console().width)
+    direct = opts.table_style == "compact"
+    done: list[str] = []
     for inv in invocations:
-        header = Text("  ❯ ")
+        header = Styled("  ❯ ")
         if inv.created_at:
             header.append(f"[{timefmt.timestamp(inv.created_at, opts.time_format)}] ", style="dim")
         header.append(inv.id, style="bold")
-        console.print(header)
-        console.print(Padding(kv_table(opts, invocation_rows(inv, now, opts)), (0, 0, 0, 4), expand=False))
+        rows = _rows(inv, now, opts)
+        head = styled.line(header, width=width, color=io.color) if direct else None
+        block = styled.kv_block(rows, indent=4, width=width, color=io.color) if head is not None else None
+        if head is not None and block is not None:
+            done.append(f"{head}\n{block}\n")
+            continue
+        if done:
+            io.out.write("".join(done))
+            done.clear()
+        from rich.padding import Padding
+
+        console = io.console()
+        console.print(header.to_rich())
+        table = kv_table(opts, [(key, value.to_rich()) for key, value in rows])
+        console.print(Padding(table, (0, 0, 0, 4), expand=False))
         console.print()
+    if done:
+        io.out.write("".join(done))
+    io.out.flush()
 
 
 def print_footer(io: IO, shown: int, total: int, exact: bool, elapsed: float) -> None:
@@ -254,6 +291,8 @@ def print_describe(
     family: Any = None,
     paused_by: str | None = None,
 ) -> None:
+    from rich.text import Text
+
     console = io.console()
     title(io, "info", "Invocation Information")
     rows = invocation_rows(inv, now, opts, describe=True)
@@ -304,6 +343,8 @@ def print_describe(
 
 
 def journal_line(entry: JournalEntry, now: datetime, fmt: str) -> Text:
+    from rich.text import Text
+
     text = Text(f"#{entry.index} ")
     if entry.appended_at:
         text.append(f"[{timefmt.timestamp(entry.appended_at, fmt)}] ", style="dim")
@@ -355,6 +396,8 @@ def call_of(entry: JournalEntry) -> dict[str, Any] | None:
 
 
 def entry_details(entry: JournalEntry, now: datetime, fmt: str) -> Text | None:
+    from rich.text import Text
+
     call = call_of(entry)
     if call is not None:
         text = Text(f"{call['target']} {call['invocation_id'] or ''}".rstrip())

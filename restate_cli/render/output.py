@@ -136,4 +136,17 @@ def tip(io: IO, text: str) -> None:
 
 def notice(io: IO, text: str) -> None:
     """A footer or progress note on stderr."""
-    io.console(stderr=True).print(text, style="italic", markup=False)
+    if not _plain_line(io, text, stderr=True):
+        io.console(stderr=True).print(text, style="italic", markup=False)
+
+
+def _plain_line(io: IO, text: str, *, stderr: bool) -> bool:
+    """Write one uncolored line directly when rich would write exactly ``text`` (no rich import)."""
+    tty = io.stderr_tty if stderr else io.stdout_tty
+    width = io.width or (None if tty else 10_000)
+    if io.color or width is None or len(text) > width or not (text.isascii() and text.isprintable()):
+        return False
+    stream = io.err if stderr else io.out
+    stream.write(text + "\n")
+    stream.flush()
+    return True

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Literal
 
 Tense = Literal["past", "future", "present"]
@@ -108,6 +107,8 @@ def timestamp(dt: datetime, fmt: str = "human") -> str:
     """An absolute time in the local timezone."""
     local = dt.astimezone()
     if fmt == "rfc2822":
+        from email.utils import format_datetime
+
         return format_datetime(local)
     ms = local.microsecond // 1000
     if fmt == "iso8601":

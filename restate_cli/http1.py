@@ -1,9 +1,13 @@
-"""A small keep-alive HTTP/1.1 client on asyncio streams, for the invocation hot path.
+"""A small keep-alive HTTP/1.1 client on asyncio streams, for the hot paths.
+
+The embedded runtime's invoker sends invocation attempts to SDK deployments with it, and
+the admin client talks to plain-HTTP admin APIs with it (httpx costs a short CLI command
+more in imports and set-up than the requests themselves take).
 
 One request at a time per connection, no pipelining; the whole response body is read into
-memory (a request/response attempt needs all of it anyway). It does only what talking to
-an SDK deployment needs: POST with ``content-length``, responses with ``content-length``,
-chunked encoding or close-delimited bodies, and keep-alive with idle expiry.
+memory. It does only what these need: requests with a ``content-length`` body or none,
+responses with ``content-length``, chunked encoding or close-delimited bodies, and
+keep-alive with idle expiry.
 
 A server may close an idle keep-alive connection at any time (hypercorn closes one after
 1000 requests). A request that meets such a closed connection before any response byte
@@ -13,9 +17,11 @@ arrives is sent again once, on a new connection: the server cannot have answered
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -23,7 +29,8 @@ from urllib.parse import urlsplit
 
 class HttpError(Exception):
     """The exchange failed. ``response`` is set if the head arrived; ``partial`` holds the
-    body bytes received before the failure; ``timed_out`` tells a timeout apart."""
+    body bytes received before the failure; ``timed_out`` tells a timeout apart;
+    ``connecting`` says the connection could not be made (``cause``: the socket error)."""
 
     def __init__(
         self,
@@ -32,11 +39,15 @@ class HttpError(Exception):
         response: Response | None = None,
         partial: bytes = b"",
         timed_out: bool = False,
+        connecting: bool = False,
+        cause: OSError | None = None,
     ) -> None:
         super().__init__(message)
         self.response = response
         self.partial = partial
         self.timed_out = timed_out
+        self.connecting = connecting
+        self.cause = cause
 
 
 @dataclass(slots=True)
@@ -53,9 +64,18 @@ class _Origin:
     port: int
 
 
-@lru_cache(maxsize=1024)
 def _split(url: str) -> tuple[_Origin, str, str]:
     """Origin, request target, and Host header of ``url``."""
+    start = url.find("://")
+    path = url.find("/", start + 3) if start > 0 else -1
+    if path < 0 or "#" in url or "?" in url[:path]:
+        return _split_url(url)
+    origin, _, host = _split_url(url[:path])
+    return origin, url[path:], host
+
+
+@lru_cache(maxsize=1024)
+def _split_url(url: str) -> tuple[_Origin, str, str]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url}")
@@ -94,17 +114,32 @@ class ConnectionPool:
         ``timeout`` bounds the connect and every wait for the server (an idle timeout,
         not a deadline for the whole exchange).
         """
+        return await self.request("POST", url, headers, body, timeout=timeout)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+        *,
+        timeout: float,
+        connect_timeout: float | None = None,
+    ) -> Response:
+        """Send one request and read the whole response (``connect_timeout``: ``timeout``)."""
         origin, target, host = _split(url)
-        head = _request_head(target, host, headers, len(body))
+        length = len(body) if body is not None else (0 if method in ("POST", "PUT", "PATCH") else None)
+        head = _request_head(method, target, host, headers, length)
+        payload = body or b""
         conn = self._take_idle(origin)
         if conn is not None:
             try:
-                return await self._exchange(origin, conn, head, body, timeout)
+                return await self._exchange(origin, conn, head, payload, timeout)
             except _Stale:
                 conn.close()
-        conn = await self._connect(origin, timeout)
+        conn = await self._connect(origin, timeout if connect_timeout is None else connect_timeout)
         try:
-            return await self._exchange(origin, conn, head, body, timeout)
+            return await self._exchange(origin, conn, head, payload, timeout)
         except _Stale:
             conn.close()
             raise HttpError("the server closed the connection without answering") from None
@@ -149,10 +184,13 @@ class ConnectionPool:
             raise HttpError(
                 f"connecting to {origin.host}:{origin.port} timed out after {timeout:g}s",
                 timed_out=True,
+                connecting=True,
             ) from None
         except OSError as e:
             reason = e.strerror or str(e) or type(e).__name__
-            raise HttpError(f"cannot connect to {origin.host}:{origin.port}: {reason}") from None
+            raise HttpError(
+                f"cannot connect to {origin.host}:{origin.port}: {reason}", connecting=True, cause=e
+            ) from None
         return _Connection(reader, writer)
 
     async def _exchange(
@@ -165,13 +203,16 @@ class ConnectionPool:
         try:
             async with asyncio.timeout(timeout) as deadline:
                 writer.write(head + body)  # one segment: the server sees the whole request
+                ack = _quickacker(writer)
+                ack()
                 try:
-                    await writer.drain()
+                    if writer.transport.get_write_buffer_size():  # not all sent at once
+                        await writer.drain()
                     response = await _read_head(reader)
                 except (ConnectionResetError, BrokenPipeError) as e:
                     raise _Stale from e
                 deadline.reschedule(loop.time() + timeout)
-                keep_alive = await _read_body(reader, response, chunks, deadline, loop, timeout)
+                keep_alive = await _read_body(reader, response, chunks, deadline, loop, timeout, ack)
         except _Stale:
             raise
         except TimeoutError:
@@ -196,14 +237,43 @@ class ConnectionPool:
         return response
 
 
-def _request_head(target: str, host: str, headers: Mapping[str, str], length: int) -> bytes:
-    lines = [f"POST {target} HTTP/1.1", f"host: {host}"]
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
+def _quickacker(writer: asyncio.StreamWriter) -> Callable[[], None]:
+    """A function that asks the kernel to acknowledge what arrives at once (Linux).
+
+    On a reused connection the kernel delays ACKs, and a server that writes a long answer
+    in pieces with Nagle's algorithm on (restate-server's admin API does) then holds its
+    last piece until the delayed ACK: about 40 ms per request. The mode does not last, so
+    it is asked for again before every read.
+    """
+    sock = writer.get_extra_info("socket")
+    if _TCP_QUICKACK is None or sock is None:
+        return _nothing
+
+    def quickack() -> None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+
+    return quickack
+
+
+def _nothing() -> None:
+    return None
+
+
+def _request_head(
+    method: str, target: str, host: str, headers: Mapping[str, str], length: int | None
+) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1", f"host: {host}"]
     for name, value in headers.items():
         if any(c in name or c in value for c in "\r\n"):
             raise ValueError(f"header {name!r} contains a line break")
         lines.append(f"{name}: {value}")
-    lines.append(f"content-length: {length}\r\n\r\n")
-    return "\r\n".join(lines).encode("latin-1")
+    if length is not None:
+        lines.append(f"content-length: {length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 async def _read_head(reader: asyncio.StreamReader) -> Response:
@@ -243,6 +313,7 @@ async def _read_body(
     deadline: asyncio.Timeout,
     loop: asyncio.AbstractEventLoop,
     timeout: float,
+    ack: Callable[[], None] = _nothing,
 ) -> bool:
     """Read the body into ``chunks``; whether the connection may be reused."""
     headers = response.headers
@@ -262,6 +333,7 @@ async def _read_body(
                 raise ValueError("malformed chunk")
             chunks.append(data[:-2])
             deadline.reschedule(loop.time() + timeout)
+            ack()
     length = headers.get("content-length")
     if length is not None:
         remaining = int(length)
@@ -272,6 +344,7 @@ async def _read_body(
             chunks.append(data)
             remaining -= len(data)
             deadline.reschedule(loop.time() + timeout)
+            ack()
         return keep_alive
     while data := await reader.read(1 << 20):  # delimited by the end of the connection
         chunks.append(data)
