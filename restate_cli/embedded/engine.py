@@ -47,6 +47,11 @@ class Result:
     failure: Failure | None = None
 
 
+# An attempt ready to send: the invocation as marked in flight, the request body (Start,
+# then the journal), the deployment's URI, the protocol version and the abort timeout.
+Attempt = tuple[Inv, bytes, str, int, float]
+
+
 @dataclass
 class Effects:
     """Work to do once the transaction that caused it has committed."""
@@ -56,6 +61,7 @@ class Effects:
     results: dict[str, Result] = field(default_factory=dict)
     timers: bool = False
     logs: list[str] = field(default_factory=list)
+    started: dict[str, Attempt] = field(default_factory=dict)  # of ``run``: begun in the same transaction
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,11 @@ class Engine:
         if fx.timers:
             self._timer_wakeup.set()
         for inv_id in fx.run:
-            self._schedule(inv_id)
+            attempt = fx.started.pop(inv_id, None)
+            if attempt is not None and inv_id not in self._attempts:
+                self._attempts[inv_id] = asyncio.create_task(self._attempt(inv_id, attempt), name=inv_id)
+            else:
+                self._schedule(inv_id)
 
     def _log(self, line: str) -> None:
         if self.on_log is not None:
@@ -171,10 +181,25 @@ class Engine:
         self._attempts[inv_id] = asyncio.create_task(self._attempt(inv_id), name=inv_id)
 
     def transact(self, work: Callable[[Conn, Effects], Any]) -> Any:
-        """Run ``work`` in one transaction, then apply its effects."""
+        """Run ``work`` in one transaction, then apply its effects.
+
+        Attempts that the change makes due begin in the same transaction (marked in flight,
+        their request built) when an attempt slot is free and no task has the invocation:
+        one transaction per call fewer than beginning them in one of their own.
+        """
         fx = Effects()
         with self.store.tx() as c:
             result = work(c, fx)
+            if fx.run and self.active and not self._stopping:
+                now = now_ms()
+                for inv_id in fx.run:
+                    if len(self._attempts) + len(fx.started) >= MAX_CONCURRENT_ATTEMPTS:
+                        break
+                    if inv_id in self._attempts or inv_id in fx.started:
+                        continue
+                    attempt = self._begin_in(c, fx, inv_id, now)
+                    if attempt is not None:
+                        fx.started[inv_id] = attempt
         self._apply(fx)
         return result
 
@@ -300,10 +325,10 @@ class Engine:
 
     # -- attempts --------------------------------------------------------------------
 
-    async def _attempt(self, inv_id: str) -> None:
+    async def _attempt(self, inv_id: str, begun: Attempt | None = None) -> None:
         try:
             async with self._gate:
-                prepared = self._begin(inv_id)
+                prepared = begun or self._begin(inv_id)
                 if prepared is None:
                     return
                 inv, body, uri, version, timeout = prepared
@@ -319,45 +344,47 @@ class Engine:
                     self._rerun.discard(inv_id)
                     self._schedule(inv_id)
 
-    def _begin(self, inv_id: str) -> tuple[Inv, bytes, str, int, float] | None:
+    def _begin(self, inv_id: str) -> Attempt | None:
+        """Mark an attempt in flight and build its request, in a transaction of its own."""
+        fx = Effects()
+        with self.store.tx() as c:
+            attempt = self._begin_in(c, fx, inv_id, now_ms())
+        self._apply(fx)
+        return attempt
+
+    def _begin_in(self, c: Conn, fx: Effects, inv_id: str, now: int) -> Attempt | None:
         """Mark an attempt in flight and build its request body (Start, then the journal)."""
         from restate_cli.embedded.deployment_client import pick_protocol_version
 
-        now = now_ms()
-        fx = Effects()
-        with self.store.tx() as c:
-            inv = self.store.get(inv_id, c)
-            if inv is None or inv.status != "invoked" or inv.in_flight or inv.next_retry_at:
-                return None
-            dep = self._deployment_for(c, inv)
-            if dep is None:
-                error = AttemptError(404, f"no deployment serves '{inv.service}' any more", "RT0013")
-                self._retry(c, fx, inv, now, error)
-            else:
-                version = inv.pinned_protocol_version or pick_protocol_version(
-                    SimpleNamespace(
-                        min_protocol_version=dep["min_protocol_version"],
-                        max_protocol_version=dep["max_protocol_version"],
-                    )
-                )
-                self.store.update(
-                    c,
-                    inv.id,
-                    in_flight=1,
-                    epoch=inv.epoch + 1,
-                    attempts=inv.attempts + 1,
-                    last_start_at=now,
-                    running_at=inv.running_at or now,
-                    last_attempt_deployment_id=dep["id"],
-                    modified_at=now,
-                )
-                journal = self.store.journal(inv.id, c)
-                state = self.store.state(c, inv.service, inv.service_key or "") if inv.keyed else None
-        self._apply(fx)
-        if dep is None:
+        inv = self.store.get(inv_id, c)
+        if inv is None or inv.status != "invoked" or inv.in_flight or inv.next_retry_at:
             return None
+        dep = self._deployment_for(c, inv)
+        if dep is None:
+            error = AttemptError(404, f"no deployment serves '{inv.service}' any more", "RT0013")
+            self._retry(c, fx, inv, now, error)
+            return None
+        version = inv.pinned_protocol_version or pick_protocol_version(
+            SimpleNamespace(
+                min_protocol_version=dep["min_protocol_version"],
+                max_protocol_version=dep["max_protocol_version"],
+            )
+        )
+        self.store.update(
+            c,
+            inv.id,
+            in_flight=1,
+            epoch=inv.epoch + 1,
+            attempts=inv.attempts + 1,
+            last_start_at=now,
+            running_at=inv.running_at or now,
+            last_attempt_deployment_id=dep["id"],
+            modified_at=now,
+        )
+        journal = self.store.journal(inv.id, c)
+        state = self.store.state(c, inv.service, inv.service_key or "") if inv.keyed else None
         if inv.attempts == 0:
-            self._log(f"{inv.id} {inv.target}: running")
+            fx.logs.append(f"{inv.id} {inv.target}: running")
         manifest = self._service_manifest(inv.service)
         lazy = policy.lazy_state(manifest, inv.service, inv.handler)
         start = control.encode_start(
