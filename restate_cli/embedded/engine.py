@@ -122,6 +122,7 @@ class Engine:
         from restate_cli.embedded.deployment_client import DeploymentClient
 
         self._client = DeploymentClient()
+        self.store.checkpoint_in_background()
         interrupted = self.store.reset_in_flight()
         if interrupted:
             self._log(f"recovered {interrupted} interrupted attempt(s)")

@@ -8,8 +8,10 @@ Times are integer milliseconds since the Unix epoch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -295,11 +297,43 @@ class Store:
         self.conn = connect(path, readonly=readonly)
         self._cached_catalog: _Catalog | None = None
         self._catalog_written = False
+        self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
         if not readonly:
             self._migrate()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            stop, thread = self._checkpointer
+            stop.set()
+            thread.join(5)
+            self._checkpointer = None
         self.conn.close()
+
+    def checkpoint_in_background(self, interval: float = 0.1) -> None:
+        """Copy the WAL back into the database from a thread of its own, every ``interval``
+        seconds, instead of inside a commit on the event loop.
+
+        With SQLite's automatic checkpoints (every 1,000 pages), a busy runtime stopped for
+        a checkpoint every ~100 calls, inside a commit; checkpointing less often was faster
+        but stopped longer (p99 latency 55 ms instead of 31). A PASSIVE checkpoint neither
+        waits for nor blocks the writer, and what a commit writes, and when it is durable,
+        do not change.
+        """
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        stop = threading.Event()
+
+        def run() -> None:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
+            try:
+                while not stop.wait(interval):
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+
+        thread = threading.Thread(target=run, name="wal-checkpoint", daemon=True)
+        thread.start()
+        self._checkpointer = (stop, thread)
 
     @contextmanager
     def tx(self) -> Iterator[Conn]:
@@ -840,10 +874,6 @@ def connect(path: Path, *, readonly: bool = False) -> Conn:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        # Copy the WAL back into the database every ~40 MB instead of every ~4 MB: a busy
-        # runtime rewrites the same few pages in every transaction, and each checkpoint
-        # copies them again (the WAL itself, and so durability, is the same).
-        conn.execute("PRAGMA wal_autocheckpoint = 10000")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA case_sensitive_like = ON")
     sysviews.install(conn)
