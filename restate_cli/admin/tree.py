@@ -234,12 +234,14 @@ class TreeReader:
         depth: int | None = None,
         max_nodes: int = MAX_NODES,
         count_hidden: bool = True,
+        first: tuple[list[Invocation], dict[str, list[_Call]]] | None = None,
     ) -> bool:
         """Attach every descendant of ``starts`` (down to ``depth`` levels) as children.
 
         Returns True when ``max_nodes`` cut the walk short. Invocations that a journal
         names but that no longer exist become ``gone`` leaves. With ``count_hidden``, the
         nodes of the last level read learn how many children they have beyond it.
+        ``first``: the children and calls of ``starts``, if they have been read already.
         """
         seen = {n.id for n in starts}
         frontier = list(starts)
@@ -250,9 +252,12 @@ class TreeReader:
             by_id = {n.id: n for n in frontier}
             ids = list(by_id)
             room = max_nodes - read
-            rows, calls = await asyncio.gather(
-                self._children(ids, room + 1), self.calls([n.id for n in frontier if not n.gone])
-            )
+            if first is not None:
+                (rows, calls), first = first, None
+            else:
+                rows, calls = await asyncio.gather(
+                    self._children(ids, room + 1), self.calls([n.id for n in frontier if not n.gone])
+                )
             if len(rows) > room:
                 rows, truncated = rows[:room], True
             found = {inv.id: inv for inv in rows if inv.id not in seen}
@@ -374,9 +379,13 @@ async def fetch_forest(
 ) -> Forest:
     """These invocations (those that still exist) and all their descendants."""
     reader = TreeReader(client)
-    found = await reader.invocations(invocation_ids)
+    found, children, calls = await asyncio.gather(
+        reader.invocations(invocation_ids),
+        reader._children(invocation_ids, max_nodes + 1),
+        reader.calls(invocation_ids),
+    )
     roots = [Node(i, found[i], relation_of_root(found[i])) for i in invocation_ids if i in found]
-    truncated = await reader.descend(roots, max_nodes=max_nodes)
+    truncated = await reader.descend(roots, max_nodes=max_nodes, first=(children, calls))
     return Forest(roots, truncated, reader.queries)
 
 
