@@ -679,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     server_bin, cli_bin = binaries()
     work = Path(tempfile.mkdtemp(prefix="restate-cli-bench-"))
     (work / "home").mkdir()
