@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from support.backend import Backend
@@ -18,6 +19,16 @@ def status_line(out: str) -> str:
     lines = [line.strip() for line in out.splitlines() if line.strip().startswith("Status:")]
     assert lines, out
     return lines[0]
+
+
+def describe_retrying(cli, invocation_id: str, *, tries: int = 20):
+    """Describe, re-reading while a retrying invocation is momentarily in its next attempt."""
+    for _ in range(tries):
+        r = cli("inv", "describe", invocation_id)
+        if r.code != 0 or not re.match(r"Status:\s+running", status_line(r.out)):
+            return r
+        time.sleep(0.05)
+    return r
 
 
 @pytest.mark.parametrize(
@@ -41,7 +52,11 @@ def status_line(out: str) -> str:
     ],
 )
 def test_describe_shows_each_status(cli, statuses: Statuses, name: str, pattern: str) -> None:
-    r = cli("invocations", "describe", statuses[name])
+    r = (
+        describe_retrying(cli, statuses[name])
+        if name == "backing-off"
+        else cli("invocations", "describe", statuses[name])
+    )
     assert r.code == 0, r
     line = status_line(r.out)
     assert re.match(pattern, line), line
@@ -49,7 +64,7 @@ def test_describe_shows_each_status(cli, statuses: Statuses, name: str, pattern:
 
 
 def test_describe_backing_off_shows_the_error_and_its_time(cli, statuses: Statuses) -> None:
-    r = cli("inv", "get", statuses["backing-off"])
+    r = describe_retrying(cli, statuses["backing-off"])
     assert r.code == 0, r
     assert re.search(r"Error:\s+\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+00:00\]", r.out), r.out
     assert "Exception('Failing on purpose')" in r.out
@@ -87,7 +102,11 @@ def test_list_default_hides_completed_and_all_shows_them(cli, statuses: Statuses
 
 
 def test_list_status_and_completion_filters(cli, statuses: Statuses) -> None:
-    r = cli("-q", "inv", "ls", "--status", "paused,backing-off", "--limit", "1000")
+    for _ in range(20):  # the retrying invocation is momentarily running during each attempt
+        r = cli("-q", "inv", "ls", "--status", "paused,backing-off", "--limit", "1000")
+        if statuses["backing-off"] in r.lines:
+            break
+        time.sleep(0.05)
     assert statuses["paused"] in r.lines and statuses["backing-off"] in r.lines
     assert statuses["running"] not in r.lines
     r = cli("-q", "inv", "ls", "--completion-result", "failure", "--limit", "1000")
