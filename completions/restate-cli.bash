@@ -8,16 +8,12 @@ _restate_cli_node() {
     _rc_cmds= _rc_aliases= _rc_hidden= _rc_flags= _rc_vopts= _rc_optsrc= _rc_args=
     case $1 in
     '')
-        _rc_cmds='dev invocations subscriptions kafka-clusters deployments completions'
+        _rc_cmds='invocations subscriptions kafka-clusters deployments dev completions'
         _rc_aliases='dp:deployments inv:invocations kc:kafka-clusters sub:subscriptions'
         _rc_hidden='kafkacluster:kafka-clusters kafkaclusters:kafka-clusters subscription:subscriptions'
         _rc_flags='--insecure-skip-tls-verify -y --yes --json -q --quiet -v --verbose -V --version -h --help'
         _rc_vopts='--admin-url -e --environment --connect-timeout --request-timeout -o --output --table-style --time-format'
         _rc_optsrc='-e:1 --environment:1 -o:2 --output:2 --table-style:3 --time-format:4'
-        ;;
-    'dev')
-        _rc_flags='--random-ports --demo -h --help'
-        _rc_vopts='--admin-port --ingress-port'
         ;;
     'invocations')
         _rc_cmds='list describe tree cancel kill purge pause resume restart-as-new'
@@ -145,6 +141,10 @@ _restate_cli_node() {
     'deployments remove')
         _rc_flags='--force -h --help'
         _rc_args='9'
+        ;;
+    'dev')
+        _rc_flags='--random-ports --demo -h --help'
+        _rc_vopts='--admin-port --ingress-port'
         ;;
     'completions')
         _rc_cmds='generate install'

@@ -27,28 +27,56 @@ if TYPE_CHECKING:
 
 
 class AliasGroup(TyperGroup):
-    """A group whose commands answer to aliases and to unambiguous prefixes."""
+    """A group whose commands answer to aliases and to unambiguous prefixes.
+
+    ``lazy`` names commands by ``"module:attribute"`` (a Typer sub-app or a function):
+    each is imported and built the first time it is looked up, so that running one
+    command does not load and convert all the others.
+    """
 
     aliases: dict[str, str] = {}  # noqa: RUF012 - set per group by ``group()``
     hidden_aliases: dict[str, str] = {}  # noqa: RUF012
     order: tuple[str, ...] = ()  # commands listed first, in this order, in help
+    lazy: dict[str, str] = {}  # noqa: RUF012
+
+    def _names(self) -> list[str]:
+        return [*self.commands, *(n for n in self.lazy if n not in self.commands)]
+
+    def _load(self, name: str) -> Any:
+        if name not in self.commands and name in self.lazy:
+            import importlib
+
+            module, attr = self.lazy[name].split(":")
+            target = getattr(importlib.import_module(module), attr)
+            if isinstance(target, typer.Typer):
+                cmd = typer.main.get_group(target)
+            else:
+                cmd = typer.main.get_command_from_info(
+                    typer.models.CommandInfo(name=name, callback=target),
+                    pretty_exceptions_short=True,
+                    rich_markup_mode=None,
+                )
+            cmd.name = name
+            self.commands[name] = cmd
+        return self.commands.get(name)
 
     def list_commands(self, ctx: Any) -> list[str]:
-        names = list(self.commands)
+        names = self._names()
         return sorted(names, key=lambda n: self.order.index(n) if n in self.order else len(self.order))
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        names = self._names()
         name = self.aliases.get(cmd_name) or self.hidden_aliases.get(cmd_name) or cmd_name
-        if name in self.commands:
-            return self.commands[name]
+        if name in names:
+            return self._load(name)
         matches = {
             self.aliases.get(n) or self.hidden_aliases.get(n) or n
-            for n in [*self.commands, *self.aliases, *self.hidden_aliases]
+            for n in [*names, *self.aliases, *self.hidden_aliases]
             if n.startswith(cmd_name)
         }
-        matches = {m for m in matches if m in self.commands and not self.commands[m].hidden}
+        matches = {m for m in matches if m in names and not self._load(m).hidden}
         if len(matches) == 1:
-            return self.commands[matches.pop()]
+            return self._load(matches.pop())
         return None
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
@@ -56,6 +84,8 @@ class AliasGroup(TyperGroup):
         return (cmd.name if cmd is not None else name), cmd, rest
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
+        for name in self.lazy:
+            self._load(name)
         by_target: dict[str, list[str]] = {}
         for alias, target in self.aliases.items():
             by_target.setdefault(target, []).append(alias)
@@ -126,6 +156,14 @@ app = typer.Typer(
             "aliases": ROOT_ALIASES,
             "hidden_aliases": ROOT_HIDDEN,
             "order": ("invocations", "subscriptions", "kafka-clusters", "deployments", "dev", "completions"),
+            "lazy": {
+                "invocations": "restate_cli.commands.invocations:app",
+                "subscriptions": "restate_cli.commands.subscriptions:app",
+                "kafka-clusters": "restate_cli.commands.kafka_clusters:app",
+                "deployments": "restate_cli.commands.deployments:app",
+                "dev": "restate_cli.commands.dev:dev_cmd",
+                "completions": "restate_cli.commands.completions:app",
+            },
         },
     ),
     no_args_is_help=True,
@@ -218,20 +256,6 @@ def root(
         output=OutputOptions(json=json_out, quiet=quiet, fmt=fmt, table_style=style, time_format=tfmt),
         verbose=verbose,
     )
-
-
-def _register() -> None:
-    from restate_cli.commands import completions, deployments, dev, invocations, kafka_clusters, subscriptions
-
-    app.add_typer(invocations.app, name="invocations")
-    app.add_typer(subscriptions.app, name="subscriptions")
-    app.add_typer(kafka_clusters.app, name="kafka-clusters")
-    app.add_typer(deployments.app, name="deployments")
-    app.command("dev", help="Run the embedded runtime in the foreground.")(dev.dev_cmd)
-    app.add_typer(completions.app, name="completions")
-
-
-_register()
 
 
 # -- argument handling -----------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import typer
+
 from restate_cli.completion.values import Source, for_argument, for_option
 
 HELP_NAMES = ("-h", "--help")
@@ -51,8 +53,6 @@ class Command:
 def command_tree(app: Any = None) -> Command:
     """The visible commands of ``app`` (the root app by default), with their options,
     arguments, aliases and where their values come from."""
-    import typer
-
     if app is None:
         from restate_cli.app import app
     return _command(typer.main.get_command(app), ())
@@ -77,10 +77,12 @@ def _command(cmd: Any, path: tuple[str, ...]) -> Command:
                 Argument(name, _first_line(getattr(param, "help", "") or ""), param.nargs < 0, source)
             )
     node.options.append(Option(HELP_NAMES, "Show this message and exit", False))
-    subcommands = getattr(cmd, "commands", {})
-    for name, sub in subcommands.items():
-        if not sub.hidden:
-            node.commands[name] = _command(sub, (*path, name))
+    if hasattr(cmd, "list_commands"):
+        ctx = typer.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            if not sub.hidden:
+                node.commands[name] = _command(sub, (*path, name))
     for attr, target in (("aliases", node.aliases), ("hidden_aliases", node.hidden_aliases)):
         for alias, name in getattr(cmd, attr, {}).items():
             if name in node.commands:
