@@ -11,11 +11,9 @@ With nothing configured at all (no flag, no variable, no environment file, no UR
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import time
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,13 +106,16 @@ def read_dotenv(path: Path) -> dict[str, str]:
 def load_config_file(path: Path) -> dict[str, dict]:
     """The parsed TOML file, or ``{}`` when it does not exist."""
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as e:
         raise UsageError(f"cannot read config file {path}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
+    import tomllib  # only when there is a file: most runs have none
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise UsageError(f"config file {path} is not valid TOML: {e}") from None
     return {k: v for k, v in data.items() if isinstance(v, dict)}
 
@@ -211,6 +212,8 @@ def _cloud_token(profiles: Mapping[str, dict], path: Path) -> str:
             hint=f"set [global.cloud] access_token in {path}, or $RESTATE_AUTH_TOKEN",
         )
     try:
+        import base64
+
         payload = str(token).split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         expires = float(claims["exp"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import platform
+import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -72,7 +73,9 @@ class ServerInfo:
 
 
 def user_agent() -> str:
-    return f"restate-cli-py/{__version__} {platform.system().lower()}-{platform.machine()}"
+    uname = getattr(os, "uname", None)  # not on Windows
+    system, machine = (uname().sysname.lower(), uname().machine) if uname else (sys.platform, "")
+    return f"restate-cli-py/{__version__} {system}-{machine}"
 
 
 class AdminClient:
