@@ -377,13 +377,20 @@ async def fetch_tree(
 async def fetch_forest(
     client: AdminClient, invocation_ids: Sequence[str], *, max_nodes: int = MAX_NODES
 ) -> Forest:
-    """These invocations (those that still exist) and all their descendants."""
+    """These invocations (those that still exist) and all their descendants.
+
+    Journals are read only for the invocations that have children on record. The others
+    have started nothing that is still there: a child that is gone can no longer be
+    reached by an action, and what it started in turn is left out (as ``tree`` would show
+    it, under a gone node). Most selections have no children at all, and their journals
+    are the most expensive read.
+    """
     reader = TreeReader(client)
-    found, children, calls = await asyncio.gather(
-        reader.invocations(invocation_ids),
-        reader._children(invocation_ids, max_nodes + 1),
-        reader.calls(invocation_ids),
+    found, children = await asyncio.gather(
+        reader.invocations(invocation_ids), reader._children(invocation_ids, max_nodes + 1)
     )
+    parents = {c.invoked_by_id for c in children}
+    calls = await reader.calls([i for i in invocation_ids if i in parents])
     roots = [Node(i, found[i], relation_of_root(found[i])) for i in invocation_ids if i in found]
     truncated = await reader.descend(roots, max_nodes=max_nodes, first=(children, calls))
     return Forest(roots, truncated, reader.queries)
