@@ -195,6 +195,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (subscription_id, topic, partition)
     ) WITHOUT ROWID;
     """,
+    # 2: the next inbox sequence number without scanning every invocation
+    """
+    CREATE INDEX invocations_inbox_seq ON invocations (inbox_seq) WHERE inbox_seq IS NOT NULL;
+    """,
 ]
 
 
@@ -584,7 +588,9 @@ class Store:
         )
 
     def next_inbox_seq(self, c: Conn) -> int:
-        row = c.execute("SELECT IFNULL(MAX(inbox_seq), 0) + 1 FROM invocations").fetchone()
+        row = c.execute(
+            "SELECT IFNULL(MAX(inbox_seq), 0) + 1 FROM invocations WHERE inbox_seq IS NOT NULL"
+        ).fetchone()
         return int(row[0])
 
     def inbox_head(self, c: Conn, service: str, key: str) -> str | None:
