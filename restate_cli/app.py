@@ -77,6 +77,8 @@ class AliasGroup(TyperGroup):
         matches = {m for m in matches if m in names and not self._load(m).hidden}
         if len(matches) == 1:
             return self._load(matches.pop())
+        if len(matches) > 1 and ctx is not None:
+            ctx.fail(f"{cmd_name!r} is ambiguous: it could be {' or '.join(sorted(matches))}")
         return None
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:

@@ -75,6 +75,8 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
             "--depth must be 0 or more",
         ),
         (["inv", "frobnicate"], "No such command"),
+        (["d", "ls"], "'d' is ambiguous: it could be deployments or dev"),
+        (["inv", "p", "X"], "'p' is ambiguous: it could be pause or purge"),
         (["inv", "cancel"], "Missing argument"),
     ],
 )
