@@ -77,9 +77,16 @@ class AliasGroup(TyperGroup):
         matches = {m for m in matches if m in names and not self._load(m).hidden}
         if len(matches) == 1:
             return self._load(matches.pop())
-        if len(matches) > 1 and ctx is not None:
+        if ctx is None or ctx.resilient_parsing or cmd_name.startswith("-"):
+            return None  # a name looked up by code, or an option: click reports it
+        if len(matches) > 1:
             ctx.fail(f"{cmd_name!r} is ambiguous: it could be {' or '.join(sorted(matches))}")
-        return None
+        import difflib
+
+        known = [n for n in [*names, *self.aliases] if not self._load(self.aliases.get(n, n)).hidden]
+        close = difflib.get_close_matches(cmd_name, known, n=3)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        ctx.fail(f"No such command {cmd_name!r}.{hint}")
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, cmd, rest = super().resolve_command(ctx, args)
@@ -108,7 +115,14 @@ def group(
         (AliasGroup,),
         {"aliases": aliases or {}, "hidden_aliases": hidden_aliases or {}},
     )
-    return typer.Typer(help=help, cls=cls, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+    return typer.Typer(
+        help=help,
+        cls=cls,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        suggest_commands=False,  # AliasGroup suggests, knowing its aliases and lazy commands
+    )
 
 
 @dataclass
@@ -171,6 +185,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    suggest_commands=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -77,6 +77,8 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
         (["inv", "frobnicate"], "No such command"),
         (["d", "ls"], "'d' is ambiguous: it could be deployments or dev"),
         (["inv", "p", "X"], "'p' is ambiguous: it could be pause or purge"),
+        (["invocatons", "ls"], "No such command 'invocatons'. Did you mean 'invocations'?"),
+        (["inv", "lsit"], "Did you mean 'list' or 'ls'?"),
         (["inv", "cancel"], "Missing argument"),
     ],
 )
