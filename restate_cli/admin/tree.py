@@ -381,9 +381,9 @@ async def fetch_forest(
 
     Journals are read only for the invocations that have children on record. The others
     have started nothing that is still there: a child that is gone can no longer be
-    reached by an action, and what it started in turn is left out (as ``tree`` would show
-    it, under a gone node). Most selections have no children at all, and their journals
-    are the most expensive read.
+    reached by an action, so it is left out, and so is what it started in turn (``tree``
+    shows those, under the gone node). Most selections have no children at all, and
+    their journals are the most expensive read.
     """
     reader = TreeReader(client)
     found, children = await asyncio.gather(
