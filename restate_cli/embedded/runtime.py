@@ -63,7 +63,7 @@ class Runtime:
         if self.engine.active:
             from restate_cli.embedded.kafka import KafkaConsumers
 
-            self.kafka = KafkaConsumers(self)
+            self.kafka = KafkaConsumers(self.store, self.engine)
             self.kafka.start()
 
     async def stop(self) -> None:
@@ -141,7 +141,7 @@ class Runtime:
                         "manifest": json.dumps(svc),
                     },
                 )
-        self.engine._log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
+        self.engine.log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
         return (200 if existing else 201), self._registration(dep_id, manifest)
 
     def _registration(self, dep_id: str, manifest: Any) -> dict[str, Any]:
@@ -171,7 +171,7 @@ class Runtime:
     def remove_deployment(self, dep_id: str) -> None:
         with self.store.tx() as c:
             self.store.delete_deployment(c, dep_id)
-        self.engine._log(f"removed deployment {dep_id}")
+        self.engine.log(f"removed deployment {dep_id}")
 
     def deployment_json(self, dep: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
         services = [s for s in self.store.services() if s["deployment_id"] == dep["id"]]
