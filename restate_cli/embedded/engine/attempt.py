@@ -30,7 +30,7 @@ Change = Callable[[Tx], None]
 
 def begin(tx: Tx, inv_id: str) -> Attempt | None:
     """Mark an attempt in flight and build its request body (Start, then the journal)."""
-    from restate_cli.embedded.deployment_client import pick_protocol_version
+    from restate_cli.embedded.protocol.deployment_client import pick_protocol_version
 
     store, c, now = tx.store, tx.c, tx.now
     inv = tx.get(inv_id)
@@ -90,7 +90,7 @@ def _deployment_for(tx: Tx, inv: Inv) -> dict[str, Any] | None:
 
 async def request_response(client: Any, attempt: Attempt) -> Change:
     """Send one attempt and read the SDK's whole answer; returns the change to commit."""
-    from restate_cli.embedded.deployment_client import AttemptFailed
+    from restate_cli.embedded.protocol.deployment_client import AttemptFailed
 
     inv = attempt.inv
     try:

@@ -49,7 +49,7 @@ class Engine:
     async def start(self) -> None:
         if not self.active:
             return
-        from restate_cli.embedded.deployment_client import DeploymentClient
+        from restate_cli.embedded.protocol.deployment_client import DeploymentClient
 
         self._client = DeploymentClient()
         self.store.checkpoint_in_background()

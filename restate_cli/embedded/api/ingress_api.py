@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from restate_cli import ids
-from restate_cli.embedded import asgi
-from restate_cli.embedded.asgi import Request, Response, json_response
+from restate_cli.embedded.api import asgi
+from restate_cli.embedded.api.asgi import Request, Response, json_response
 from restate_cli.embedded.engine import Result, Target, Tx
 from restate_cli.embedded.engine.model import workflow_run_id
 from restate_cli.embedded.errors import EngineError
