@@ -28,7 +28,7 @@ from restate_cli.embedded.store import Inv
 Change = Callable[[Tx], None]
 
 
-def begin(tx: Tx, inv_id: str) -> Attempt | None:
+def begin(tx: Tx, inv_id: str, defaults: policy.Timeouts = policy.Timeouts()) -> Attempt | None:
     """Mark an attempt in flight and build its request body (Start, then the journal)."""
     from restate_cli.embedded.protocol.deployment_client import pick_protocol_version
 
@@ -77,8 +77,14 @@ def begin(tx: Tx, inv_id: str) -> Attempt | None:
     parts = [encode_frame(T.START, start)]
     parts.extend(encode_frame(e.msg_type, e.payload) for e in journal)
     inv = replace(inv, epoch=inv.epoch + 1, in_flight=1)
-    timeout = policy.abort_timeout(manifest, inv.service, inv.handler)
-    return Attempt(inv, b"".join(parts), dep["uri"], version, timeout)
+    timeout = policy.abort_timeout(manifest, inv.service, inv.handler, defaults.abort_ms)
+    inactivity = policy.inactivity_timeout(manifest, inv.service, inv.handler, defaults.inactivity_ms)
+    # restate runs an attempt as a stream only where the deployment streams (BIDI_STREAM over
+    # HTTP/2) and the inactivity timeout is not zero
+    bidi = (
+        dep["protocol_type"] == "BidiStream" and dep["http_version"].startswith("HTTP/2") and inactivity > 0
+    )
+    return Attempt(inv, b"".join(parts), dep["uri"], version, timeout, len(journal), bidi, inactivity)
 
 
 def _deployment_for(tx: Tx, inv: Inv) -> dict[str, Any] | None:
@@ -130,6 +136,17 @@ def finished(tx: Tx, *, inv: Inv, version: int, frames: list[Any], server: str |
     apply_frames(tx, live, version, frames)
 
 
+def streamed(tx: Tx, *, inv: Inv, version: int, frames: list[Any], server: str | None = None) -> bool:
+    """Frames that arrived on an open stream: store them; whether the attempt is over
+    (ended by the SDK, or no longer the live attempt)."""
+    live = current(tx, inv)
+    if live is None:
+        return True
+    if server:
+        tx.store.update(tx.c, inv.id, last_attempt_server=server)
+    return apply_frames(tx, live, version, frames, final=False)
+
+
 def failed(
     tx: Tx,
     *,
@@ -153,8 +170,9 @@ def failed(
     retry(tx, live, error, override_ms=override)
 
 
-def apply_frames(tx: Tx, inv: Inv, version: int, frames: list[Any], *, final: bool = True) -> None:
-    """Store what one attempt produced, in order, and act on how it ended."""
+def apply_frames(tx: Tx, inv: Inv, version: int, frames: list[Any], *, final: bool = True) -> bool:
+    """Store what one attempt produced, in order, and act on how it ended; whether it did
+    end (``final``: these are all the frames it will send)."""
     stored_command = False
     output: bytes | None = None  # the last Output command of these frames, once stored
     for frame in frames:
@@ -181,13 +199,13 @@ def apply_frames(tx: Tx, inv: Inv, version: int, frames: list[Any], *, final: bo
                 continue
             elif t == T.END:
                 end(tx, inv.id, output)
-                return
+                return True
             elif t == T.SUSPENSION:
                 suspend(tx, inv.id, control.decode_suspension(frame.payload))
-                return
+                return True
             elif t == T.ERROR:
                 sdk_error(tx, inv.id, control.decode_error(frame.payload))
-                return
+                return True
             else:
                 raise ProtocolViolation(f"unexpected message type 0x{t:04X} from the SDK")
         except (ProtocolViolation, ValueError) as e:

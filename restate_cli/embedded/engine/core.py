@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from restate_cli.embedded.engine import attempt, commands, ingress, ops, timers
+from restate_cli.embedded.engine import attempt, commands, ingress, ops, policy, streaming, timers
 from restate_cli.embedded.engine.model import Attempt, Effects, Result, Target, Tx, result_of
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.store import Conn, Inv, Store, now_ms
@@ -36,6 +36,8 @@ class Engine:
         self.active = active
         self._waiting: dict[str, list[asyncio.Future[Result]]] = {}
         self._attempts: dict[str, asyncio.Task[None]] = {}
+        self._streams: dict[str, streaming.Outbox] = {}  # of bidirectional attempts in flight
+        self.timeouts = policy.Timeouts()
         self._rerun: set[str] = set()
         self._gate = asyncio.Semaphore(MAX_CONCURRENT_ATTEMPTS)
         self._timer_wakeup = asyncio.Event()
@@ -100,7 +102,7 @@ class Engine:
                         break
                     if inv_id in self._attempts or inv_id in fx.started:
                         continue
-                    begun = attempt.begin(tx, inv_id)
+                    begun = attempt.begin(tx, inv_id, self.timeouts)
                     if begun is not None:
                         fx.started[inv_id] = begun
         self._apply(fx)
@@ -120,9 +122,14 @@ class Engine:
                     fut.set_result(result)
         if fx.timers:
             self._timer_wakeup.set()
+        for inv_id, idx, frame in fx.appended:
+            outbox = self._streams.get(inv_id)
+            if outbox is not None:
+                outbox.offer(idx, frame)
         for inv_id in fx.run:
             begun = fx.started.pop(inv_id, None)
             if begun is not None and inv_id not in self._attempts:
+                self._open(begun)
                 self._attempts[inv_id] = asyncio.create_task(self._attempt(inv_id, begun), name=inv_id)
             else:
                 self._schedule(inv_id)
@@ -139,19 +146,34 @@ class Engine:
             return
         self._attempts[inv_id] = asyncio.create_task(self._attempt(inv_id), name=inv_id)
 
+    def _open(self, begun: Attempt) -> streaming.Outbox | None:
+        """Register a bidirectional attempt's outbox at once: notifications appended from
+        now on reach its stream."""
+        if not begun.bidi:
+            return None
+        outbox = self._streams[begun.inv.id] = streaming.Outbox(begun.known)
+        return outbox
+
     async def _attempt(self, inv_id: str, begun: Attempt | None = None) -> None:
+        outbox = self._streams.get(inv_id) if begun is not None else None
         try:
             async with self._gate:
-                prepared = begun or self.transact(lambda tx: attempt.begin(tx, inv_id))
-                if prepared is None:
-                    return
-                change = await attempt.request_response(self._client, prepared)
-                self.transact(change)
+                if begun is None:
+                    begun = self.transact(lambda tx: attempt.begin(tx, inv_id, self.timeouts))
+                    if begun is None:
+                        return
+                    outbox = self._open(begun)
+                if outbox is not None:
+                    await streaming.exchange(self._client, begun, outbox, self.transact)
+                else:
+                    self.transact(await attempt.request_response(self._client, begun))
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("attempt of %s failed unexpectedly", inv_id)
         finally:
+            if outbox is not None and self._streams.get(inv_id) is outbox:
+                del self._streams[inv_id]
             if self._attempts.get(inv_id) is asyncio.current_task():
                 del self._attempts[inv_id]
                 if inv_id in self._rerun:

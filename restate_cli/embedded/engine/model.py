@@ -32,14 +32,19 @@ class Result:
 
 class Attempt(NamedTuple):
     """An attempt ready to send: the invocation as marked in flight, the request body
-    (Start, then the journal), the deployment's URI, the protocol version and the abort
-    timeout in seconds."""
+    (Start, then the journal: ``known`` entries), the deployment's URI, the protocol
+    version, and how the exchange runs: request/response, or a bidirectional stream
+    (``bidi``) that closes its input after ``inactivity`` seconds without traffic. The
+    abort timeout (seconds) bounds every wait for the deployment once the input is closed."""
 
     inv: Inv
     body: bytes
     uri: str
     version: int
     timeout: float
+    known: int = 0
+    bidi: bool = False
+    inactivity: float = 0.0
 
 
 @dataclass
@@ -52,6 +57,9 @@ class Effects:
     timers: bool = False
     logs: list[str] = field(default_factory=list)
     started: dict[str, Attempt] = field(default_factory=dict)  # of ``run``: begun in the same transaction
+    # notifications appended, as (invocation id, journal index, frame): an open
+    # bidirectional attempt of that invocation sends those it has not had yet
+    appended: list[tuple[str, int, bytes]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 from restate_cli.embedded.engine.model import Result, Tx, result_of
 from restate_cli.embedded.protocol import notifications as notes
 from restate_cli.embedded.protocol.framing import MessageType as T
-from restate_cli.embedded.protocol.framing import is_notification
+from restate_cli.embedded.protocol.framing import encode_frame, is_notification
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.store import Inv
 
@@ -22,9 +22,15 @@ def notify(tx: Tx, inv_id: str, t: int, payload: bytes) -> None:
     inv = tx.get(inv_id)
     if inv is None or inv.status == "completed":
         return
-    tx.store.append(tx.c, inv_id, t, payload, command=False, now=tx.now)
+    append(tx, inv_id, t, payload)
     if inv.status == "suspended" and wakes(inv.waiting, t, payload):
         wake(tx, inv)
+
+
+def append(tx: Tx, inv_id: str, t: int, payload: bytes) -> None:
+    """Append a notification to the journal (an open stream of the invocation gets it too)."""
+    idx = tx.store.append(tx.c, inv_id, t, payload, command=False, now=tx.now)
+    tx.fx.appended.append((inv_id, idx, encode_frame(t, payload)))
 
 
 def wake(tx: Tx, inv: Inv) -> None:

@@ -8,7 +8,7 @@ import contextlib
 from restate_cli import ids
 from restate_cli.embedded.engine.ingress import create
 from restate_cli.embedded.engine.model import CANCELED_PENDING, KILLED, Result, Target, Tx
-from restate_cli.embedded.engine.notify import wake
+from restate_cli.embedded.engine.notify import append, wake
 from restate_cli.embedded.engine.outcomes import complete, remove_queued
 from restate_cli.embedded.engine.outcomes import pause as pause_inv
 from restate_cli.embedded.errors import EngineError
@@ -28,8 +28,7 @@ def cancel(tx: Tx, inv_id: str) -> int:
     if inv.status in ("inboxed", "scheduled"):
         remove_queued(tx, inv, CANCELED_PENDING)
         return 200
-    signal = notes.encode_signal_notification(index=notes.CANCEL_SIGNAL)
-    tx.store.append(tx.c, inv_id, T.SIGNAL_NOTIFICATION, signal, command=False, now=tx.now)
+    append(tx, inv_id, T.SIGNAL_NOTIFICATION, notes.encode_signal_notification(index=notes.CANCEL_SIGNAL))
     if inv.status in ("suspended", "paused"):
         wake(tx, inv)
     tx.fx.logs.append(f"{inv_id} {inv.target}: cancel requested")

@@ -12,6 +12,7 @@ from typing import Any
 
 DAY_MS = 86_400_000
 DEFAULT_ABORT_TIMEOUT_MS = 10 * 60_000
+DEFAULT_INACTIVITY_TIMEOUT_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,14 @@ class RetryPolicy:
         with 0 to 30 % jitter on top, as restate-server does."""
         base = min(self.initial_ms * self.factor ** max(attempt - 1, 0), self.max_interval_ms)
         return int(base * (1 + random.random() * 0.3))
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """The runtime's defaults for attempts, which a service or handler may override."""
+
+    inactivity_ms: int = DEFAULT_INACTIVITY_TIMEOUT_MS
+    abort_ms: int = DEFAULT_ABORT_TIMEOUT_MS
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,19 @@ def lazy_state(manifest: dict[str, Any], service: str, handler: str) -> bool:
     return bool(setting(manifest, handler, "enableLazyState"))
 
 
-def abort_timeout(manifest: dict[str, Any], service: str, handler: str) -> float:
-    """Seconds an attempt may take before it is aborted and retried."""
+def abort_timeout(
+    manifest: dict[str, Any], service: str, handler: str, default_ms: int = DEFAULT_ABORT_TIMEOUT_MS
+) -> float:
+    """Seconds an attempt may wait for the deployment once its input is closed, before it
+    is aborted and retried."""
     ms = setting(manifest, handler, "abortTimeout")
-    return (int(ms) if ms else DEFAULT_ABORT_TIMEOUT_MS) / 1000
+    return (int(ms) if ms else default_ms) / 1000
+
+
+def inactivity_timeout(
+    manifest: dict[str, Any], service: str, handler: str, default_ms: int = DEFAULT_INACTIVITY_TIMEOUT_MS
+) -> float:
+    """Seconds a bidirectional attempt may go without traffic before its input is closed
+    (the SDK then suspends); 0 makes every attempt request/response."""
+    ms = setting(manifest, handler, "inactivityTimeout")
+    return (int(ms) if ms is not None else default_ms) / 1000
