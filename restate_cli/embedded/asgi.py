@@ -91,6 +91,10 @@ class HttpError(Exception):
         )
 
 
+class ClientGone(Exception):
+    """The client disconnected before its request body was complete: nothing may run."""
+
+
 Handler = Callable[[Request], Awaitable[Response]]
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -134,12 +138,13 @@ class Router:
 
 
 async def read_request(scope: Scope, receive: Receive, max_body: int = 64 * 1024 * 1024) -> Request:
+    """The whole request; ``ClientGone`` if the client left before the body was complete."""
     chunks = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_body:
@@ -215,6 +220,8 @@ class App:
                     return
                 path = rewritten
             response = await self.router.dispatch(request, path)
+        except ClientGone:
+            return
         except HttpError as e:
             response = e.response()
         await response.send(send)

@@ -64,6 +64,8 @@ class Ingress:
         try:
             request = await asgi.read_request(scope, receive)
             response = await self.handle(request)
+        except asgi.ClientGone:
+            return
         except asgi.HttpError as e:
             response = ingress_error(e.status, e.message)
         except EngineError as e:
