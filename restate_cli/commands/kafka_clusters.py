@@ -78,7 +78,7 @@ def create_cmd(
 
     rt = runtime(ctx)
     name = _name(name)
-    props = _properties(properties, from_file, lambda: rt.io.inp.read())
+    props = _properties(properties, from_file, rt.io.inp.read)
     if props is None:
         raise UsageError(
             "give the cluster's properties as KEY=VALUE or with --from-file",
@@ -194,7 +194,7 @@ def patch_cmd(
 
     rt = runtime(ctx)
     name = _name(name)
-    replace = _properties(properties, from_file, lambda: rt.io.inp.read())
+    replace = _properties(properties, from_file, rt.io.inp.read)
     changes = kafka.parse_properties(set_, "--set property")
     removals = kafka.parse_keys(unset)
     both = sorted(set(changes) & set(removals))
