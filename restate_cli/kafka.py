@@ -17,11 +17,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from restate_cli.errors import UsageError
+from restate_cli.limits import MAX_FILE_BYTES, size_text
 
 BROKER_KEYS = ("bootstrap.servers", "metadata.broker.list")
 MASK = "***"
-MAX_FILE_BYTES = 1 << 20
-"""The most a ``--from-file`` may hold: property files are a few kilobytes."""
 
 # A key is secret when one of these occurs anywhere in it (case-insensitive). This covers
 # what restate-server itself masks (sasl.password, sasl.username, ssl.key.password,
@@ -256,8 +255,7 @@ def read_file(path: str, table: str, read_stdin: Callable[[int], str], *, with_u
 
 
 def _too_large(where: str) -> UsageError:
-    limit = MAX_FILE_BYTES // (1 << 20)
-    return UsageError(f"{where} holds more than {limit} MiB: not a properties or TOML file")
+    return UsageError(f"{where} holds more than {size_text(MAX_FILE_BYTES)}: not a properties or TOML file")
 
 
 def _flat(text: str, where: str, with_uris: bool, *, env: bool) -> FileInput:

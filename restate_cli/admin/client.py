@@ -18,6 +18,7 @@ from restate_cli import __version__
 from restate_cli.admin.errors import ApiError, ProtocolError, api_error, unreachable
 from restate_cli.admin.http import Asgi, Http1, Httpx, Response, Transport, TransportError, proxied
 from restate_cli.config import Settings
+from restate_cli.errors import CliError
 
 if TYPE_CHECKING:
     import httpx
@@ -180,6 +181,10 @@ class AdminClient:
         except TimeoutError:
             raise unreachable(self.server, f"timed out waiting for an answer after {limit:g}s") from None
         except TransportError as e:
+            if e.too_large:
+                raise CliError(
+                    f"the Restate admin API at {self.server} answered {method} {path}: {e.detail}"
+                ) from None
             if e.timed_out:
                 what = "connecting" if e.connecting else "waiting for an answer"
                 raise unreachable(self.server, f"timed out {what} after {limit:g}s") from None

@@ -10,8 +10,10 @@ response until End, Suspension or Error. There is no HTTP/2 and no streaming bac
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from restate_cli.embedded.manifest import (
 )
 from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
 from restate_cli.http1 import ConnectionPool, HttpError, Response
+from restate_cli.limits import MAX_MANIFEST_BYTES, TooLarge, read_httpx
 
 __all__ = [
     "ACCEPT_MANIFESTS",
@@ -54,6 +57,10 @@ MAX_PROTOCOL_VERSION = 7
 _MANIFEST_TYPES = {f"application/vnd.restate.endpointmanifest.v{v}+json": v for v in range(1, 5)}
 ACCEPT_MANIFESTS = ", ".join(_MANIFEST_TYPES)
 """The Accept header restate-server sends to ``/discover``: manifest v1 to v4."""
+DISCOVERY_SECONDS = float(os.environ.get("RESTATE_CLI_DISCOVERY_TIMEOUT_SECONDS", "30"))
+"""How long a discovery may take in all (restate-server 1.7 has no such bound: an endpoint
+that trickles its manifest holds the registration open for as long as it trickles)."""
+_ERROR_BODY_BYTES = 4096  # of a failed discovery's body, for the message
 
 
 class DiscoveryError(Exception):
@@ -88,21 +95,36 @@ class AttemptResult:
 # -- discovery -------------------------------------------------------------------------------
 
 
-async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeout: float = 10) -> Manifest:
-    """``GET {uri}/discover`` over HTTP/1.1 and parse the manifest."""
+async def discover(
+    uri: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10,
+    deadline: float | None = None,
+) -> Manifest:
+    """``GET {uri}/discover`` over HTTP/1.1 and parse the manifest.
+
+    ``timeout`` bounds the connect and each wait for data, ``deadline`` (default
+    ``DISCOVERY_SECONDS``) the whole exchange; the body may hold ``MAX_MANIFEST_BYTES``.
+    """
     url = f"{uri.rstrip('/')}/discover"
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
-    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
-        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
-        try:
-            r = await client.get(url, headers=request_headers)
-        except httpx.TimeoutException:
-            raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
-        except httpx.HTTPError as e:
-            raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+    deadline = DISCOVERY_SECONDS if deadline is None else deadline
+    try:
+        async with asyncio.timeout(deadline):
+            r, body = await _fetch(url, request_headers, timeout)
+    except TimeoutError:
+        raise DiscoveryError(f"discovery at {url} did not complete within {deadline:g}s") from None
+    except httpx.TimeoutException:
+        raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
+    except httpx.HTTPError as e:
+        raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+    except TooLarge as e:
+        raise DiscoveryError(str(e)) from None
     if r.status_code != 200:
         hint = " (is the SDK endpoint served at this path?)" if r.status_code == 404 else ""
-        raise DiscoveryError(f"{url} answered {_status(r.status_code)}{hint}{_body_hint(r.text)}")
+        text = body.decode(errors="replace")
+        raise DiscoveryError(f"{url} answered {_status(r.status_code)}{hint}{_body_hint(text)}")
     content_type = r.headers.get("content-type", "")
     version = _MANIFEST_TYPES.get(content_type)
     if version is None:
@@ -110,8 +132,8 @@ async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeou
             f"{url} answered with content-type {content_type!r}, not an endpoint manifest v1-v4"
         )
     try:
-        doc = json.loads(r.content)
-    except ValueError as e:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as e:
         raise DiscoveryError(f"{url} returned invalid JSON: {e}") from None
     try:
         manifest = parse_manifest(
@@ -126,6 +148,21 @@ async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeou
             f"runtime speaks [{MIN_PROTOCOL_VERSION}, {MAX_PROTOCOL_VERSION}]: update the SDK"
         )
     return manifest
+
+
+async def _fetch(url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
+    """The response head and its body: a manifest's worth, or the start of an error."""
+    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
+        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
+        async with client.stream("GET", url, headers=headers) as r:
+            if r.status_code == 200:
+                return r, await read_httpx(r, MAX_MANIFEST_BYTES, f"the discovery response of {url}")
+            head = b""
+            async for chunk in r.aiter_bytes():
+                head += chunk
+                if len(head) >= _ERROR_BODY_BYTES:
+                    break
+            return r, head[:_ERROR_BODY_BYTES]
 
 
 def pick_protocol_version(manifest: Manifest, runtime_max: int = 6) -> int:
