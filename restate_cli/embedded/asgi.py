@@ -7,6 +7,7 @@ web framework.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -191,13 +192,32 @@ def schema_error(detail: str) -> HttpError:
 
 
 class App:
-    """An ASGI application around a ``Router`` that turns ``HttpError`` into answers."""
+    """An ASGI application around a ``Router`` that turns ``HttpError`` into answers.
+
+    When ``abandoned`` (set by ``dev`` when it stops) fires, requests still running are
+    cancelled and answered 503.
+    """
 
     def __init__(
         self, router: Router, *, rewrite: Callable[[Request], Response | str | None] | None = None
     ) -> None:
         self.router = router
         self.rewrite = rewrite
+        self.abandoned: asyncio.Event | None = None
+
+    async def _dispatch(self, request: Request, path: str | None) -> Response:
+        if self.abandoned is None:
+            return await self.router.dispatch(request, path)
+        work = asyncio.ensure_future(self.router.dispatch(request, path))
+        abandoned = asyncio.ensure_future(self.abandoned.wait())
+        try:
+            await asyncio.wait([work, abandoned], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            abandoned.cancel()
+        if work.done():
+            return work.result()
+        work.cancel()
+        raise HttpError(503, "the embedded runtime is stopping; try again when it runs")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -219,7 +239,7 @@ class App:
                     await rewritten.send(send)
                     return
                 path = rewritten
-            response = await self.router.dispatch(request, path)
+            response = await self._dispatch(request, path)
         except ClientGone:
             return
         except HttpError as e:

@@ -139,10 +139,11 @@ class Engine:
                 await task
         if self._client is not None:
             await self._client.aclose()
+        stopped = EngineError(503, "the embedded runtime is stopping; try again when it runs", kind="ingress")
         for futures in self._waiting.values():
             for f in futures:
                 if not f.done():
-                    f.cancel()
+                    f.set_exception(stopped)
 
     def _apply(self, fx: Effects) -> None:
         for line in fx.logs:
