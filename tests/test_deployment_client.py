@@ -246,7 +246,7 @@ def test_discovery_request_headers(odd: str) -> None:
     ("path", "message"),
     [
         ("text", "content-type 'text/plain'"),
-        ("badjson", "invalid JSON"),
+        ("badjson", "cannot be decoded: Expecting property name"),
         ("old", "versions [1, 2]"),
         ("nomode", "protocolMode"),
         ("missing", "404 Not Found (is the SDK endpoint served at this path?): no discovery"),

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from restate_cli import __version__, ids
-from restate_cli.embedded import asgi
+from restate_cli.embedded import asgi, inputs
 from restate_cli.embedded.asgi import HttpError, Request, Response, empty, json_response
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.runtime import Runtime
@@ -47,15 +47,11 @@ def build(rt: Runtime) -> asgi.App:
         return json_response(document(router))
 
     async def query(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or "query" not in body:
-            raise asgi.schema_error("missing field `query` at line 1 column 2")
-        if not isinstance(body["query"], str):
-            raise asgi.schema_error("query: invalid type, expected a string at line 1 column 10")
+        sql = inputs.query_text(req, asgi.require_json(req))
         from restate_cli.embedded.query import run_query
 
         # In a thread: a long query must not stall the engine, which shares this event loop.
-        return await asyncio.to_thread(run_query, rt.store.path, body["query"], req.headers.get("accept", ""))
+        return await asyncio.to_thread(run_query, rt.store.path, sql, req.headers.get("accept", ""))
 
     # -- deployments -----------------------------------------------------------------
 
@@ -63,19 +59,12 @@ def build(rt: Runtime) -> asgi.App:
         return json_response({"deployments": [rt.deployment_json(d) for d in rt.store.deployments()]})
 
     async def create_deployment(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or not isinstance(body.get("uri"), str) or not _is_url(body["uri"]):
-            raise asgi.schema_error(
-                "data did not match any variant of untagged enum RegisterDeploymentRequest"
-            )
-        headers = body.get("additional_headers") or {}
-        if not isinstance(headers, dict):
-            raise asgi.schema_error("additional_headers: invalid type, expected a map")
+        request = inputs.registration(asgi.require_json(req, buffered=True))
         status, data = await rt.register(
-            body["uri"],
-            force=bool(body.get("force")),
-            additional_headers=headers,
-            dry_run=bool(body.get("dry_run")),
+            request.uri,
+            force=request.force,
+            additional_headers=request.additional_headers,
+            dry_run=request.dry_run,
         )
         return json_response(
             data, status, [("location", f"deployments/{data['id']}")] if status == 201 else []
@@ -142,17 +131,12 @@ def build(rt: Runtime) -> asgi.App:
         )
 
     async def modify_state(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or not isinstance(body.get("object_key"), str):
-            raise asgi.schema_error("missing field `object_key`")
-        new_state = body.get("new_state")
-        if not isinstance(new_state, dict):
-            raise asgi.schema_error("missing field `new_state`")
+        object_key, new_state = inputs.state_update(req, asgi.require_json(req))
         svc = rt.store.service(req.params["service"])
         if svc is not None and svc["ty"] == "service":
             raise HttpError(400, "Cannot modify state for service type Service")
         if svc is not None:
-            rt.replace_state(svc["name"], body["object_key"], new_state)
+            rt.replace_state(svc["name"], object_key, new_state)
         return empty(202)
 
     # -- invocations -----------------------------------------------------------------
@@ -291,7 +275,3 @@ def _bool_param(req: Request, name: str, default: bool) -> bool:
             text=True,
         )
     return raw == "true"
-
-
-def _is_url(text: str) -> bool:
-    return bool(re.match(r"^https?://[^\s/]+", text))

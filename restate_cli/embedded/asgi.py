@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
+
+from restate_cli.embedded.errors import storage_error
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -166,25 +169,28 @@ async def read_request(scope: Scope, receive: Receive, max_body: int = 64 * 1024
     )
 
 
-def require_json(request: Request) -> Any:
-    """The JSON body, with restate's framework errors for a wrong content type or bad JSON."""
+def require_json(request: Request, *, buffered: bool = False) -> Any:
+    """The JSON body, with restate's framework errors for a wrong content type or a body it
+    cannot parse (see ``jsonbody``; ``buffered`` for bodies restate holds whole)."""
     if not request.headers.get("content-type", "").startswith("application/json"):
         raise HttpError(415, "Expected request with `Content-Type: application/json`", text=True)
+    from restate_cli.embedded import jsonbody
+
     try:
-        return json.loads(request.body)
-    except ValueError as e:
-        raise HttpError(
-            400, f"Failed to parse the request body as JSON: {_json_reason(e)}", text=True
-        ) from None
+        return jsonbody.parse(request.body, buffered=buffered)
+    except jsonbody.JsonBodyError as e:
+        raise HttpError(e.status, e.message, text=True) from None
 
 
-def _json_reason(e: ValueError) -> str:
-    msg = getattr(e, "msg", str(e))
-    lineno = getattr(e, "lineno", 1)
-    colno = getattr(e, "colno", 1)
-    if msg.startswith("Expecting value"):
-        msg = "expected value"
-    return f"{msg} at line {lineno} column {colno}"
+def type_error(
+    request: Request, path: tuple[str | int, ...], value: Any, expected: str, **how: Any
+) -> HttpError:
+    """422 for a field of the JSON body that is not what it should be, where restate says
+    (``how``: ``invalid_value``, ``detail``, as ``jsonbody.type_error``)."""
+    from restate_cli.embedded import jsonbody
+
+    e = jsonbody.type_error(request.body, path, value, expected, **how)
+    return HttpError(e.status, e.message, text=True)
 
 
 def schema_error(detail: str) -> HttpError:
@@ -244,4 +250,9 @@ class App:
             return
         except HttpError as e:
             response = e.response()
+        except sqlite3.Error as e:
+            full = storage_error(e)
+            if full is None:
+                raise
+            response = HttpError(full.status, full.message).response()
         await response.send(send)

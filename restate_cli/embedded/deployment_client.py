@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
+from restate_cli.embedded import jsonbody
 from restate_cli.embedded.manifest import (
     HandlerInput,
     HandlerManifest,
@@ -64,7 +64,13 @@ _ERROR_BODY_BYTES = 4096  # of a failed discovery's body, for the message
 
 
 class DiscoveryError(Exception):
-    """Discovery failed, or the deployment speaks no protocol version the runtime can use."""
+    """Discovery failed, or the deployment speaks no protocol version the runtime can use.
+    ``code`` is the restate error code of the answer (restate gives none to a manifest it
+    cannot decode)."""
+
+    def __init__(self, message: str, code: str | None = "META0003") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class AttemptFailed(Exception):
@@ -108,6 +114,7 @@ async def discover(
     ``DISCOVERY_SECONDS``) the whole exchange; the body may hold ``MAX_MANIFEST_BYTES``.
     """
     url = f"{uri.rstrip('/')}/discover"
+    _check_address(url)
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
     deadline = DISCOVERY_SECONDS if deadline is None else deadline
     try:
@@ -132,9 +139,14 @@ async def discover(
             f"{url} answered with content-type {content_type!r}, not an endpoint manifest v1-v4"
         )
     try:
-        doc = json.loads(body)
-    except (ValueError, RecursionError) as e:
-        raise DiscoveryError(f"{url} returned invalid JSON: {e}") from None
+        doc = jsonbody.parse(body, buffered=True)
+    except jsonbody.JsonBodyError as e:
+        shown = body[:1000].decode(errors="replace")
+        raise DiscoveryError(
+            f"received a bad response from the SDK that cannot be decoded: {e.reason}. "
+            f"Discovery response: {shown}",
+            code=None,
+        ) from None
     try:
         manifest = parse_manifest(
             doc, sdk_version=r.headers.get("x-restate-server"), manifest_version=version
@@ -148,6 +160,17 @@ async def discover(
             f"runtime speaks [{MIN_PROTOCOL_VERSION}, {MAX_PROTOCOL_VERSION}]: update the SDK"
         )
     return manifest
+
+
+def _check_address(url: str) -> None:
+    """A URI the HTTP client could not use (httpx would even take port 99999 modulo 65536)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise DiscoveryError(f"cannot reach {url}: unsupported scheme '{parts.scheme}', use http or https")
+    try:
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        raise DiscoveryError(f"cannot reach {url}: the port must be a number from 0 to 65535") from None
 
 
 async def _fetch(url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import random
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
@@ -22,7 +23,7 @@ from typing import Any
 
 from restate_cli import ids
 from restate_cli.embedded import policy
-from restate_cli.embedded.errors import EngineError
+from restate_cli.embedded.errors import EngineError, storage_error
 from restate_cli.embedded.protocol import commands as cmds
 from restate_cli.embedded.protocol import control
 from restate_cli.embedded.protocol import notifications as notes
@@ -337,6 +338,11 @@ class Engine:
                 await self._send(inv, body, uri, version, timeout)
         except asyncio.CancelledError:
             raise
+        except sqlite3.Error as e:
+            if storage_error(e) is None:
+                raise
+            self._log(f"{inv_id}: the store is full, the attempt's outcome was not kept; retrying in 1s")
+            asyncio.get_running_loop().call_later(1.0, self._requeue_in_flight, inv_id)
         except Exception:
             log.exception("attempt of %s failed unexpectedly", inv_id)
         finally:
@@ -345,6 +351,23 @@ class Engine:
                 if inv_id in self._rerun:
                     self._rerun.discard(inv_id)
                     self._schedule(inv_id)
+
+    def _requeue_in_flight(self, inv_id: str) -> None:
+        """Run again an attempt whose outcome could not be stored (a full disk), once the
+        store takes writes: as after a crash, the attempt is replayed from the journal."""
+        if self._stopping:
+            return
+
+        def work(c: Conn, fx: Effects) -> None:
+            if self.store.move(c, inv_id, ("invoked",), in_flight=0):
+                fx.run.append(inv_id)
+
+        try:
+            self.transact(work)
+        except sqlite3.Error as e:
+            if storage_error(e) is None:
+                raise
+            asyncio.get_running_loop().call_later(1.0, self._requeue_in_flight, inv_id)
 
     def _begin(self, inv_id: str) -> Attempt | None:
         """Mark an attempt in flight and build its request, in a transaction of its own."""
@@ -1065,7 +1088,12 @@ class Engine:
             due = self.store.next_timer_due()
             now = now_ms()
             if due is not None and due <= now:
-                self._fire_timers(now)
+                try:
+                    self._fire_timers(now)
+                except sqlite3.Error as e:
+                    if storage_error(e) is None:
+                        raise
+                    await asyncio.sleep(1.0)  # a full disk: the timers fire once it has room
                 continue
             timeout = None if due is None else (due - now) / 1000
             with contextlib.suppress(TimeoutError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -11,7 +12,7 @@ from restate_cli import ids
 from restate_cli.embedded import asgi
 from restate_cli.embedded.asgi import Request, Response, json_response
 from restate_cli.embedded.engine import Effects, Result, Target
-from restate_cli.embedded.errors import EngineError
+from restate_cli.embedded.errors import EngineError, storage_error
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.runtime import Runtime
 from restate_cli.embedded.store import Conn, now_ms
@@ -70,6 +71,11 @@ class Ingress:
             response = ingress_error(e.status, e.message)
         except EngineError as e:
             response = ingress_error(e.status, e.message)
+        except sqlite3.Error as e:
+            full = storage_error(e)
+            if full is None:
+                raise
+            response = ingress_error(full.status, full.message)
         await response.send(send)
 
     async def handle(self, req: Request) -> Response:
@@ -119,7 +125,12 @@ class Ingress:
         if "delay" in req.query:
             if not send:
                 return ingress_error(400, "delay is only supported on /send")
-            delay_ms = parse_delay(req.query["delay"])
+            try:
+                delay_ms = parse_delay(req.query["delay"])
+                if delay_ms is not None and now_ms() + delay_ms >= _YEAR_10000_MS:
+                    raise DelayError("the invocation would start after the year 9999")
+            except DelayError as e:
+                return ingress_error(400, f"bad delay query parameter, must be a ISO8601 duration: {e}")
             if delay_ms is None:
                 return ingress_error(
                     400,
@@ -287,11 +298,22 @@ _ISO = re.compile(
 )
 
 
+_YEAR_10000_MS = 253_402_300_800_000
+_MAX_DAYS = 7_304_484  # what restate's duration parser (jiff) takes as a number of days
+_FRIENDLY_ERROR = 'failed to parse input in the "friendly" duration format: '
+
+
+class DelayError(ValueError):
+    """A delay restate refuses, with the reason it gives."""
+
+
 def parse_delay(text: str) -> int | None:
-    """Milliseconds for ``2s``, ``60 sec``, ``1h 30m``, ``60+sec`` or ISO-8601 ``PT60S``."""
+    """Milliseconds for ``2s``, ``60 sec``, ``1h 30m``, ``60+sec`` or ISO-8601 ``PT60S``;
+    None if it is none of these; ``DelayError`` for numbers out of restate's ranges."""
     text = text.strip()
     m = _ISO.match(text)
     if m and any(m.groups()):
+        _check_number(m.group(1) or "0", "day", "")
         d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
         return int(((d * 24 + h) * 60 + mi) * 60_000 + s * 1000)
     cleaned = text.replace("+", " ")
@@ -303,8 +325,20 @@ def parse_delay(text: str) -> int | None:
         size = _UNITS_MS.get(unit.lower())
         if size is None:
             return None
+        _check_number(number, "day" if size == 86_400_000 else "", _FRIENDLY_ERROR)
         total += float(number) * size
     return int(total)
+
+
+def _check_number(number: str, unit: str, prefix: str) -> None:
+    whole = int(number.split(".", 1)[0])
+    if whole >= 2**63:
+        raise DelayError(f"{prefix}number too big to parse into 64-bit integer")
+    if unit == "day" and whole > _MAX_DAYS:
+        raise DelayError(
+            f"{prefix}failed to set value for day unit on span: parameter 'days' is not in the "
+            f"required range of -{_MAX_DAYS}..={_MAX_DAYS}"
+        )
 
 
 def _ns(ms: int) -> str:

@@ -86,7 +86,7 @@ class Runtime:
         try:
             manifest = await discover(uri, headers=additional_headers)
         except DiscoveryError as e:
-            raise HttpError(500, f"[META0003] {e}", restate_code="META0003") from None
+            raise HttpError(500, f"[{e.code}] {e}" if e.code else str(e), restate_code=e.code) from None
         services = manifest.raw.get("services", [])
         for svc in services:
             current = self.store.service(svc["name"])
@@ -223,12 +223,11 @@ class Runtime:
             "enable_lazy_state": bool(m.get("enableLazyState", False)),
         }
 
-    def replace_state(self, service: str, key: str, new_state: dict[str, Any]) -> None:
+    def replace_state(self, service: str, key: str, new_state: dict[bytes, bytes]) -> None:
         with self.store.tx() as c:
             self.store.state_clear(c, service, key)
             for name, value in new_state.items():
-                raw = bytes(value) if isinstance(value, list) else json.dumps(value).encode()
-                self.store.state_set(c, service, key, name.encode(), raw)
+                self.store.state_set(c, service, key, name, value)
 
 
 def _ns(ms: int) -> str:

@@ -347,7 +347,8 @@ class Store:
         try:
             yield c
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:  # SQLite ends it itself on some errors (a full disk)
+                c.execute("ROLLBACK")
             raise
         else:
             c.execute("COMMIT")
@@ -368,7 +369,8 @@ class Store:
                 c.execute(f"PRAGMA user_version = {number}")
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:  # SQLite ends it itself on some errors (a full disk)
+                c.execute("ROLLBACK")
             raise
 
     # -- invocations -----------------------------------------------------------------
