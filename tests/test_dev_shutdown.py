@@ -114,7 +114,7 @@ def test_sigint_while_discovering_a_silent_endpoint(dev: EmbeddedRuntime) -> Non
         registering = in_background(
             lambda: httpx.post(f"{dev.admin_url}/deployments", json={"uri": silent.url}, timeout=60)
         )
-        wait_for(lambda: silent.requests == 1, "the discovery request")
+        wait_for(lambda: len(silent.requests) == 1, "the discovery request")
         took = stop_and_time(dev, signal.SIGINT)
     finally:
         silent.stop()
