@@ -321,7 +321,7 @@ def test_full_store_in_process_is_a_clear_error_and_reads_go_on(tmp_path: Path) 
     """The same without root: SQLite's page limit makes the store as full as a full disk."""
     import asyncio
 
-    from restate_cli.embedded import admin_api
+    from restate_cli.embedded.api import admin_api
     from restate_cli.embedded.runtime import Runtime
 
     rt = Runtime(tmp_path / "data", active=False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from restate_cli.embedded.errors import storage_error
+from restate_cli.embedded.errors import EngineError, storage_error
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -174,7 +174,7 @@ def require_json(request: Request, *, buffered: bool = False) -> Any:
     cannot parse (see ``jsonbody``; ``buffered`` for bodies restate holds whole)."""
     if not request.headers.get("content-type", "").startswith("application/json"):
         raise HttpError(415, "Expected request with `Content-Type: application/json`", text=True)
-    from restate_cli.embedded import jsonbody
+    from restate_cli.embedded.protocol import jsonbody
 
     try:
         return jsonbody.parse(request.body, buffered=buffered)
@@ -187,7 +187,7 @@ def type_error(
 ) -> HttpError:
     """422 for a field of the JSON body that is not what it should be, where restate says
     (``how``: ``invalid_value``, ``detail``, as ``jsonbody.type_error``)."""
-    from restate_cli.embedded import jsonbody
+    from restate_cli.embedded.protocol import jsonbody
 
     e = jsonbody.type_error(request.body, path, value, expected, **how)
     return HttpError(e.status, e.message, text=True)
@@ -198,7 +198,8 @@ def schema_error(detail: str) -> HttpError:
 
 
 class App:
-    """An ASGI application around a ``Router`` that turns ``HttpError`` into answers.
+    """An ASGI application around a ``Router`` that turns ``HttpError`` and ``EngineError``
+    into answers.
 
     When ``abandoned`` (set by ``dev`` when it stops) fires, requests still running are
     cancelled and answered 503.
@@ -250,6 +251,8 @@ class App:
             return
         except HttpError as e:
             response = e.response()
+        except EngineError as e:
+            response = HttpError(e.status, e.message, restate_code=e.restate_code).response()
         except sqlite3.Error as e:
             full = storage_error(e)
             if full is None:

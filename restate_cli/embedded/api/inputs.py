@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from restate_cli.embedded.asgi import HttpError, Request, schema_error, type_error
+from restate_cli.embedded.api.asgi import HttpError, Request, schema_error, type_error
 
 MAX_URI_LENGTH = 65534  # the http crate's limit
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")

@@ -21,8 +21,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from restate_cli.embedded import jsonbody
-from restate_cli.embedded.manifest import (
+from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder, jsonbody
+from restate_cli.embedded.protocol.manifest import (
     HandlerInput,
     HandlerManifest,
     HandlerOutput,
@@ -31,7 +31,6 @@ from restate_cli.embedded.manifest import (
     ServiceManifest,
     parse_manifest,
 )
-from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
 from restate_cli.http1 import ConnectionPool, HttpError, Response
 from restate_cli.limits import MAX_MANIFEST_BYTES, TooLarge, read_httpx
 
