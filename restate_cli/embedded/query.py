@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from restate_cli.embedded import arrow, sysviews
+from restate_cli.embedded import sysviews
 from restate_cli.embedded.asgi import Response, json_response
 from restate_cli.embedded.store import connect
 
+ARROW = "application/vnd.apache.arrow.stream"
 QUERY_TIMEOUT_SECONDS = float(os.environ.get("RESTATE_CLI_QUERY_TIMEOUT_SECONDS", "30"))
 _conns: dict[Path, sqlite3.Connection] = {}
 _lock = threading.Lock()
@@ -94,7 +95,7 @@ def run_query(path: Path, sql: str, accept: str) -> Response:
     if accept == "application/json":
         body = json.dumps({"rows": [_json_row(names, r) for r in rows]}, ensure_ascii=False, default=_hex)
         return Response(200, body.encode(), [("content-type", "application/json")])
-    return Response(200, _arrow(names, rows), [("content-type", arrow.CONTENT_TYPE)])
+    return Response(200, _arrow(names, rows), [("content-type", ARROW)])
 
 
 def _sqlite_error(message: str) -> Response:
@@ -146,18 +147,14 @@ def _json_row(names: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _arrow(names: list[str], rows: list[tuple[Any, ...]]) -> bytes:
-    types: dict[str, arrow.ArrowType] = {}
-    for i, name in enumerate(names):
-        if name in sysviews.BOOL_COLUMNS:
-            types[name] = arrow.BOOLEAN
-            rows = [(*r[:i], None if r[i] is None else bool(r[i]), *r[i + 1 :]) for r in rows]
-        elif all(isinstance(r[i], str) or r[i] is None for r in rows):
-            types[name] = arrow.LARGE_UTF8
-        elif all(isinstance(r[i], bytes) or r[i] is None for r in rows):
-            types[name] = arrow.LARGE_BINARY
+    """An Arrow IPC stream; the Arrow library is loaded only for this."""
+    from restate_cli.embedded.arrow_answer import BOOLEAN, encode
+
+    bools = {i for i, n in enumerate(names) if n in sysviews.BOOL_COLUMNS}
+    if bools:
+        rows = [tuple(bool(v) if i in bools and v is not None else v for i, v in enumerate(r)) for r in rows]
     unique = _unique(names)
-    types = {unique[names.index(k)]: v for k, v in types.items()}
-    return arrow.encode_rows(unique, rows, types)
+    return encode([(u, BOOLEAN) if i in bools else u for i, u in enumerate(unique)], rows)
 
 
 def _unique(names: list[str]) -> list[str]:
