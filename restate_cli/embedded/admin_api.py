@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
@@ -52,10 +51,8 @@ def build(rt: Runtime) -> asgi.App:
             raise asgi.schema_error("missing field `query` at line 1 column 2")
         if not isinstance(body["query"], str):
             raise asgi.schema_error("query: invalid type, expected a string at line 1 column 10")
-        from restate_cli.embedded.query import run_query
-
-        # In a thread: a long query must not stall the engine, which shares this event loop.
-        return await asyncio.to_thread(run_query, rt.store.path, body["query"], req.headers.get("accept", ""))
+        # In a thread of its own: a long query stalls neither the engine nor other queries.
+        return await rt.queries.answer(body["query"], req.headers.get("accept", ""), req.receive)
 
     # -- deployments -----------------------------------------------------------------
 

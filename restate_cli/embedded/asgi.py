@@ -29,6 +29,7 @@ class Request:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
     query_string: str = ""
+    receive: Receive | None = field(default=None, repr=False)  # after the body: http.disconnect
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -157,6 +158,7 @@ async def read_request(scope: Scope, receive: Receive, max_body: int = 64 * 1024
         headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])},
         body=b"".join(chunks),
         query_string=qs,
+        receive=receive,
     )
 
 

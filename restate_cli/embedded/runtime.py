@@ -15,6 +15,7 @@ from restate_cli.errors import CliError
 
 if TYPE_CHECKING:
     from restate_cli.embedded.engine import Engine
+    from restate_cli.embedded.query import QueryPool
 
 DB_NAME = "restate.db"
 
@@ -46,6 +47,7 @@ class Runtime:
             ) from None
         self.active = active
         self._engine: Engine | None = None
+        self._queries: QueryPool | None = None
         self.ingress_url: str | None = None
         self.kafka: Any = None
 
@@ -58,6 +60,15 @@ class Runtime:
             self._engine = Engine(self.store, active=self.active)
         return self._engine
 
+    @property
+    def queries(self) -> QueryPool:
+        """The threads and read connections of ``POST /query``, opened on first use."""
+        if self._queries is None:
+            from restate_cli.embedded.query import QueryPool
+
+            self._queries = QueryPool(self.store.path)
+        return self._queries
+
     async def start(self) -> None:
         await self.engine.start()
         if self.engine.active:
@@ -69,6 +80,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.kafka is not None:
             await self.kafka.stop()
+        if self._queries is not None:
+            self._queries.close()
         if self._engine is not None:
             await self._engine.stop()
         self.store.close()
