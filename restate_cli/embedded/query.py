@@ -1,11 +1,11 @@
 """``POST /query``: SQL over the system views, strictly read-only, in JSON or Arrow.
 
 Queries run side by side: each in a thread of the ``QueryPool``, on a read-only connection
-of its own (``query_only``, with an authorizer that refuses anything but reading). At most
-``QUERY_CONNECTIONS`` run at once; more wait for a free connection, up to the time limit.
-A query stops at the time limit, when its client disconnects (``Connection.interrupt``),
-and when its answer passes ``MAX_RESULT_BYTES``: rows are encoded as they are read, so that
-is what it holds.
+of its own (``query_only``, with a sandbox that lets it reach the system views and safe
+functions only: ``embedded.sandbox``). At most ``QUERY_CONNECTIONS`` run at once; more
+wait for a free connection, up to the time limit. A query stops at the time limit, when
+its client disconnects (``Connection.interrupt``), and when its answer passes
+``MAX_RESULT_BYTES``: rows are encoded as they are read, so that is what it holds.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from restate_cli.embedded import sysviews
+from restate_cli.embedded import sandbox, sysviews
 from restate_cli.embedded.asgi import Receive, Response, json_response
 from restate_cli.embedded.store import connect
 
@@ -36,13 +36,6 @@ _PROGRESS_STEPS = 10_000  # SQLite virtual machine steps between two looks at th
 
 _DML = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 _DDL = frozenset({"CREATE", "DROP", "ALTER", "ATTACH", "DETACH", "PRAGMA", "VACUUM", "REINDEX", "BEGIN"})
-
-
-_READ_ONLY = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
-
-
-def _authorize(action: int, *_: Any) -> int:
-    return sqlite3.SQLITE_OK if action in _READ_ONLY else sqlite3.SQLITE_DENY
 
 
 class Job:
@@ -76,7 +69,7 @@ class QueryPool:
         self.path = path
         self.size = size
         self._executor = ThreadPoolExecutor(size, thread_name_prefix="query")
-        self._local = threading.local()  # each thread's connection
+        self._local = threading.local()  # each thread's connection and its sandbox
         self._running: set[Job] = set()
         self._lock = threading.Lock()
 
@@ -120,7 +113,7 @@ class QueryPool:
                 f"{QUERY_TIMEOUT_SECONDS:g}s; try again later",
             )
         try:
-            conn = self._connection()
+            conn, guard = self._connection()
         except sqlite3.Error as e:
             return _sqlite_error(str(e))
         if not job.attach(conn):
@@ -130,22 +123,22 @@ class QueryPool:
         deadline = time.monotonic() + QUERY_TIMEOUT_SECONDS
         conn.set_progress_handler(lambda: job.cancelled or time.monotonic() > deadline, _PROGRESS_STEPS)
         try:
-            return _execute(conn, job)
+            return _execute(conn, guard, job)
         finally:
             job.attach(None)
             with self._lock:
                 self._running.discard(job)
             conn.set_progress_handler(None, 0)
 
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+    def _connection(self) -> tuple[sqlite3.Connection, sandbox.Sandbox]:
+        held = getattr(self._local, "held", None)
+        if held is None:
             conn = connect(self.path, readonly=True)
+            sysviews.install(conn)
             conn.execute("PRAGMA query_only = ON")
             conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_RESULT_BYTES)  # one value, one row
-            conn.set_authorizer(_authorize)
-            self._local.conn = conn
-        return conn
+            held = self._local.held = (conn, sandbox.install(conn))
+        return held
 
 
 async def _client_gone(receive: Receive) -> None:
@@ -154,11 +147,12 @@ async def _client_gone(receive: Receive) -> None:
         pass
 
 
-def _execute(conn: sqlite3.Connection, job: Job) -> Response:
+def _execute(conn: sqlite3.Connection, guard: sandbox.Sandbox, job: Job) -> Response:
     text = job.sql.strip().rstrip(";").strip()
     refused = _refuse(text)
     if refused is not None:
         return refused
+    guard.begin()
     try:
         cur = conn.execute(_translate(text))
         names = [d[0] for d in cur.description or ()]
@@ -182,6 +176,8 @@ def _execute(conn: sqlite3.Connection, job: Job) -> Response:
             )
         return _error(400, f"SQL error: {e}")
     except sqlite3.DatabaseError as e:
+        if guard.refusal is not None:
+            return _error(*guard.refusal.answer(text))
         if str(e) == "interrupted":
             if job.cancelled:
                 return _error(500, "Execution error: the client closed the connection")
@@ -218,6 +214,8 @@ def _refuse(text: str) -> Response | None:
         return _error(400, f"Error during planning: DML not supported: {first.capitalize()}")
     if first in _DDL:
         return _error(400, f"Error during planning: DDL not supported: {first.capitalize()}")
+    if first == "EXPLAIN":  # SQLite's plans would show the names the sandbox relies on
+        return _error(400, "This feature is not implemented: EXPLAIN in the embedded runtime")
     return None
 
 
@@ -227,6 +225,8 @@ def _sqlite_error(message: str) -> Response:
         if "." not in table:
             table = f"public.{table}"
         return _error(500, f"Error during planning: table 'restate.{table}' not found")
+    if message.startswith("no such function"):
+        return _error(500, f"Error during planning: Invalid function '{message.split(':', 1)[1].strip()}'.")
     if message.startswith("no such column"):
         column = message.split(":", 1)[1].strip()
         return _error(500, f"Schema error: No field named {column}.")

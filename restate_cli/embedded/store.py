@@ -19,8 +19,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from restate_cli.embedded import sysviews
-
 Conn = sqlite3.Connection
 
 MIGRATIONS: list[str] = [
@@ -867,7 +865,7 @@ def _row_dict(cur: sqlite3.Cursor, row: Sequence[Any]) -> dict[str, Any]:
 
 
 def connect(path: Path, *, readonly: bool = False) -> Conn:
-    """A connection with WAL, a busy timeout, and the sys_* views available."""
+    """A connection with WAL and a busy timeout (``readonly``: one that cannot write)."""
     if readonly:
         conn = sqlite3.connect(
             f"file:{path}?mode=ro",
@@ -882,5 +880,4 @@ def connect(path: Path, *, readonly: bool = False) -> Conn:
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA case_sensitive_like = ON")
-    sysviews.install(conn)
     return conn
