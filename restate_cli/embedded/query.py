@@ -25,7 +25,7 @@ from typing import Any
 
 from restate_cli.embedded import sandbox, sysviews
 from restate_cli.embedded.asgi import Receive, Response, json_response
-from restate_cli.embedded.store import connect
+from restate_cli.embedded.store import connect, problem
 
 QUERY_TIMEOUT_SECONDS = float(os.environ.get("RESTATE_CLI_QUERY_TIMEOUT_SECONDS", "30"))
 QUERY_CONNECTIONS = int(os.environ.get("RESTATE_CLI_QUERY_CONNECTIONS", "8"))
@@ -115,7 +115,7 @@ class QueryPool:
         try:
             conn, guard = self._connection()
         except sqlite3.Error as e:
-            return _sqlite_error(str(e))
+            return self._store_error(e)
         if not job.attach(conn):
             return _error(500, "Execution error: the client closed the connection")
         with self._lock:
@@ -124,11 +124,22 @@ class QueryPool:
         conn.set_progress_handler(lambda: job.cancelled or time.monotonic() > deadline, _PROGRESS_STEPS)
         try:
             return _execute(conn, guard, job)
+        except sqlite3.DatabaseError as e:  # the store is corrupt
+            return self._store_error(e)
         finally:
             job.attach(None)
             with self._lock:
                 self._running.discard(job)
             conn.set_progress_handler(None, 0)
+
+    def _store_error(self, e: sqlite3.Error) -> Response:
+        if problem(e) == "corrupt":
+            return _error(
+                500,
+                f"External error: the embedded runtime's store {self.path} is corrupt ({e}); "
+                "move it aside (with its -wal and -shm files) to start with an empty one",
+            )
+        return _sqlite_error(str(e))
 
     def _connection(self) -> tuple[sqlite3.Connection, sandbox.Sandbox]:
         held = getattr(self._local, "held", None)
@@ -188,6 +199,8 @@ def _execute(conn: sqlite3.Connection, guard: sandbox.Sandbox, job: Job) -> Resp
                 f"Resources exhausted: a value in the query passed the limit of {_size(MAX_RESULT_BYTES)} "
                 "($RESTATE_CLI_QUERY_MAX_RESULT_BYTES)",
             )
+        if problem(e) == "corrupt":
+            raise
         return _sqlite_error(str(e))
     except UnicodeEncodeError as e:  # a lone surrogate in the query
         return _error(400, f'SQL error: ParserError("{e.reason} at position {e.start}")')

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from restate_cli import ids
 from restate_cli.embedded.asgi import HttpError
-from restate_cli.embedded.store import Store, now_ms
+from restate_cli.embedded.store import NewerSchema, Store, now_ms, problem
 from restate_cli.embedded.sysviews import ts
 from restate_cli.errors import CliError
 
@@ -24,10 +24,37 @@ _TY_JSON = {"service": "Service", "virtual_object": "VirtualObject", "workflow":
 
 
 class DataDirError(CliError):
-    """The data directory cannot be used (not writable, not a restate-cli store)."""
+    """The data directory cannot be used (not writable, corrupt, from a newer restate-cli)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, hint="set $RESTATE_CLI_HOME to a writable directory of its own")
+    def __init__(
+        self, message: str, hint: str = "set $RESTATE_CLI_HOME to a writable directory of its own"
+    ) -> None:
+        super().__init__(message, hint=hint)
+
+
+def store_error(data_dir: Path, e: Exception, doing: str = "open") -> DataDirError:
+    """The one-line error for a store that cannot be opened (``doing="open"``) or used."""
+    where = f"the embedded runtime's data in {data_dir}"
+    if isinstance(e, NewerSchema):
+        return DataDirError(
+            f"cannot {doing} {where}: its store has {e}",
+            hint="upgrade restate-cli, or set $RESTATE_CLI_HOME to a directory of its own for this one",
+        )
+    reason = getattr(e, "strerror", None) or str(e)
+    kind = problem(e) if isinstance(e, sqlite3.Error) else None
+    if kind == "corrupt":
+        db = data_dir / DB_NAME
+        return DataDirError(
+            f"cannot {doing} {where}: the store is corrupt ({reason})",
+            hint=f"move {db} (with its -wal and -shm files) aside to start with an empty store, "
+            "or put back a copy you trust",
+        )
+    if kind == "read-only" or isinstance(e, PermissionError):
+        return DataDirError(
+            f"cannot {'write' if doing == 'use' else doing} {where}: {reason}",
+            hint="make it writable, or set $RESTATE_CLI_HOME to a writable directory of its own",
+        )
+    return DataDirError(f"cannot {doing} {where}: {reason}")
 
 
 class Runtime:
@@ -41,10 +68,8 @@ class Runtime:
         self.data_dir = data_dir
         try:
             self.store = Store(data_dir / DB_NAME)
-        except (OSError, sqlite3.DatabaseError) as e:
-            raise DataDirError(
-                f"cannot open the embedded runtime's data in {data_dir}: {getattr(e, 'strerror', None) or e}"
-            ) from None
+        except (OSError, sqlite3.DatabaseError, NewerSchema) as e:
+            raise store_error(data_dir, e) from None
         self.active = active
         self._engine: Engine | None = None
         self._queries: QueryPool | None = None

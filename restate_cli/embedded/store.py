@@ -21,6 +21,26 @@ from typing import Any
 
 Conn = sqlite3.Connection
 
+
+class NewerSchema(Exception):
+    """The store was written by a newer restate-cli: its schema version is past ours."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(f"schema version {found}, newer than the {known} this restate-cli knows")
+        self.found = found
+        self.known = known
+
+
+def problem(e: sqlite3.Error) -> str | None:
+    """``"corrupt"`` or ``"read-only"`` when SQLite's error says the store is, else None."""
+    code = getattr(e, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return "corrupt"
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return "read-only"
+    return None
+
+
 MIGRATIONS: list[str] = [
     # 1: the initial schema
     """
@@ -359,6 +379,8 @@ class Store:
         c.execute("BEGIN IMMEDIATE")
         try:
             version = c.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise NewerSchema(version, len(MIGRATIONS))
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in script.split(";"):
                     if statement.strip():
