@@ -11,7 +11,7 @@ import arro3.io as arro3_io
 import pytest
 from arro3.core import DataType
 
-from restate_cli.embedded import arrow_answer as arrow
+from restate_cli.embedded.store import arrow_answer as arrow
 
 pa = pytest.importorskip("pyarrow")
 ipc = pytest.importorskip("pyarrow.ipc")

@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from restate_cli.embedded import admin_api
-from restate_cli.embedded.asgi import Receive, Scope, Send
+from restate_cli.embedded.api import admin_api
+from restate_cli.embedded.api.asgi import Receive, Scope, Send
 from restate_cli.embedded.runtime import Runtime, store_error
 
 

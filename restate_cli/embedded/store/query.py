@@ -2,7 +2,7 @@
 
 Queries run side by side: each in a thread of the ``QueryPool``, on a read-only connection
 of its own (``query_only``, with a sandbox that lets it reach the system views and safe
-functions only: ``embedded.sandbox``). At most ``QUERY_CONNECTIONS`` run at once; more
+functions only: ``store.sandbox``). At most ``QUERY_CONNECTIONS`` run at once; more
 wait for a free connection, up to the time limit. A query stops at the time limit, when
 its client disconnects (``Connection.interrupt``), and when its answer passes
 ``MAX_RESULT_BYTES``: rows are encoded as they are read, so that is what it holds.
@@ -18,14 +18,13 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from restate_cli.embedded import sandbox, sysviews
-from restate_cli.embedded.asgi import Receive, Response, json_response
-from restate_cli.embedded.store import connect, problem
+from restate_cli.embedded.store import sandbox, sysviews
+from restate_cli.embedded.store.schema import connect, problem
 
 QUERY_TIMEOUT_SECONDS = float(os.environ.get("RESTATE_CLI_QUERY_TIMEOUT_SECONDS", "30"))
 QUERY_CONNECTIONS = int(os.environ.get("RESTATE_CLI_QUERY_CONNECTIONS", "8"))
@@ -73,24 +72,27 @@ class QueryPool:
         self._running: set[Job] = set()
         self._lock = threading.Lock()
 
-    async def answer(self, sql: str, accept: str, receive: Receive | None = None) -> Response:
-        """Run ``sql`` in a thread of the pool; interrupt it if ``receive`` says the client left."""
+    async def answer(
+        self, sql: str, accept: str, gone: Callable[[], Awaitable[None]] | None = None
+    ) -> Answer:
+        """Run ``sql`` in a thread of the pool; interrupt it if ``gone()`` returns first (its
+        client disconnected)."""
         job = Job(sql, accept)
         try:
             future = asyncio.wrap_future(self._executor.submit(self._run, job))
         except RuntimeError:  # the runtime is stopping
             return _error(503, "Execution error: the runtime is shutting down")
-        gone = asyncio.ensure_future(_client_gone(receive)) if receive is not None else None
+        left = asyncio.ensure_future(gone()) if gone is not None else None
         try:
             await asyncio.wait(
-                [future] if gone is None else [future, gone], return_when=asyncio.FIRST_COMPLETED
+                [future] if left is None else [future, left], return_when=asyncio.FIRST_COMPLETED
             )
         except asyncio.CancelledError:  # the server is stopping
             job.cancel()
             raise
         finally:
-            if gone is not None:
-                gone.cancel()
+            if left is not None:
+                left.cancel()
         if future.done():
             return future.result()
         job.cancel()
@@ -105,7 +107,7 @@ class QueryPool:
             job.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, job: Job) -> Response:
+    def _run(self, job: Job) -> Answer:
         if time.monotonic() - job.queued_at > QUERY_TIMEOUT_SECONDS:
             return _error(
                 500,
@@ -132,7 +134,7 @@ class QueryPool:
                 self._running.discard(job)
             conn.set_progress_handler(None, 0)
 
-    def _store_error(self, e: sqlite3.Error) -> Response:
+    def _store_error(self, e: sqlite3.Error) -> Answer:
         if problem(e) == "corrupt":
             return _error(
                 500,
@@ -152,13 +154,7 @@ class QueryPool:
         return held
 
 
-async def _client_gone(receive: Receive) -> None:
-    """Return once the ASGI server reports ``http.disconnect`` (the body has been read)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-def _execute(conn: sqlite3.Connection, guard: sandbox.Sandbox, job: Job) -> Response:
+def _execute(conn: sqlite3.Connection, guard: sandbox.Sandbox, job: Job) -> Answer:
     text = job.sql.strip().rstrip(";").strip()
     refused = _refuse(text)
     if refused is not None:
@@ -170,7 +166,7 @@ def _execute(conn: sqlite3.Connection, guard: sandbox.Sandbox, job: Job) -> Resp
         answer = _JsonAnswer(names) if job.accept == "application/json" else _ArrowAnswer(names)
         while rows := cur.fetchmany(FETCH_ROWS):
             answer.add(rows)
-        return answer.response()
+        return answer.finish()
     except _TooLarge:
         return _error(
             500,
@@ -206,8 +202,17 @@ def _execute(conn: sqlite3.Connection, guard: sandbox.Sandbox, job: Job) -> Resp
         return _error(400, f'SQL error: ParserError("{e.reason} at position {e.start}")')
 
 
-def _error(status: int, message: str) -> Response:
-    return json_response({"message": f"Datafusion error: {message}"}, status)
+class Answer(NamedTuple):
+    """An answer to ``POST /query``: HTTP status, content type and body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+def _error(status: int, message: str) -> Answer:
+    body = json.dumps({"message": f"Datafusion error: {message}"}, separators=(",", ":"), ensure_ascii=False)
+    return Answer(status, "application/json", body.encode())
 
 
 def _size(n: int) -> str:
@@ -217,7 +222,7 @@ def _size(n: int) -> str:
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))*", re.DOTALL)
 
 
-def _refuse(text: str) -> Response | None:
+def _refuse(text: str) -> Answer | None:
     """restate-server's answers for an empty query and for statements that are not queries."""
     rest = text[_LEADING.match(text).end() :]  # type: ignore[union-attr]
     if not rest:
@@ -232,7 +237,7 @@ def _refuse(text: str) -> Response | None:
     return None
 
 
-def _sqlite_error(message: str) -> Response:
+def _sqlite_error(message: str) -> Answer:
     if message.startswith("no such table"):
         table = message.split(":", 1)[1].strip()
         if "." not in table:
@@ -308,16 +313,16 @@ class _JsonAnswer:
             out[name] = value
         return out
 
-    def response(self) -> Response:
+    def finish(self) -> Answer:
         self._parts.append(b"]}")
-        return Response(200, b"".join(self._parts), [("content-type", "application/json")])
+        return Answer(200, "application/json", b"".join(self._parts))
 
 
 class _ArrowAnswer:
     """An Arrow IPC stream; the Arrow library is loaded only for this."""
 
     def __init__(self, names: list[str]) -> None:
-        from restate_cli.embedded.arrow_answer import BOOLEAN, ArrowWriter
+        from restate_cli.embedded.store.arrow_answer import BOOLEAN, ArrowWriter
 
         self._bools = [i for i, n in enumerate(names) if n in sysviews.BOOL_COLUMNS]
         columns = [
@@ -327,7 +332,7 @@ class _ArrowAnswer:
         self._writer = ArrowWriter(columns, limit=MAX_RESULT_BYTES)
 
     def add(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        from restate_cli.embedded.arrow_answer import TooLarge
+        from restate_cli.embedded.store.arrow_answer import TooLarge
 
         if self._bools:
             rows = [self._with_bools(r) for r in rows]
@@ -345,12 +350,12 @@ class _ArrowAnswer:
                 values[i] = bool(values[i])
         return values
 
-    def response(self) -> Response:
+    def finish(self) -> Answer:
         try:
             body = self._writer.finish()
         except (TypeError, ValueError) as e:
             raise _Unencodable(str(e)) from None
-        return Response(200, body, [("content-type", ARROW)])
+        return Answer(200, ARROW, body)
 
 
 def _hex(value: Any) -> str:

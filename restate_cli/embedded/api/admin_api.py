@@ -8,8 +8,8 @@ import re
 from typing import Any
 
 from restate_cli import __version__, ids
-from restate_cli.embedded import asgi
-from restate_cli.embedded.asgi import HttpError, Request, Response, empty, json_response
+from restate_cli.embedded.api import asgi
+from restate_cli.embedded.api.asgi import HttpError, Request, Response, empty, json_response
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.runtime import Runtime
 
@@ -41,7 +41,7 @@ def build(rt: Runtime) -> asgi.App:
         )
 
     async def openapi(_: Request) -> Response:
-        from restate_cli.embedded.openapi import document
+        from restate_cli.embedded.api.openapi import document
 
         return json_response(document(router))
 
@@ -51,8 +51,10 @@ def build(rt: Runtime) -> asgi.App:
             raise asgi.schema_error("missing field `query` at line 1 column 2")
         if not isinstance(body["query"], str):
             raise asgi.schema_error("query: invalid type, expected a string at line 1 column 10")
-        # In a thread of its own: a long query stalls neither the engine nor other queries.
-        return await rt.queries.answer(body["query"], req.headers.get("accept", ""), req.receive)
+        # In a thread of its own: a long query stalls neither the engine nor other queries;
+        # it is interrupted if the client disconnects.
+        answer = await rt.queries.answer(body["query"], req.headers.get("accept", ""), req.disconnected)
+        return Response(answer.status, answer.body, [("content-type", answer.content_type)])
 
     # -- deployments -----------------------------------------------------------------
 
@@ -245,7 +247,7 @@ def build(rt: Runtime) -> asgi.App:
     ]
     for method, path, handler in routes:
         router.add(method, path, handler)
-    from restate_cli.embedded import kafka_api
+    from restate_cli.embedded.api import kafka_api
 
     kafka_api.add_routes(router, rt)
     return asgi.App(router, rewrite=_strip_version)

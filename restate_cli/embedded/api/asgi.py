@@ -7,12 +7,15 @@ web framework.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
+
+from restate_cli.embedded.errors import EngineError
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -33,6 +36,14 @@ class Request:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    async def disconnected(self) -> None:
+        """Return once the client has gone: after the body, an ASGI server's ``receive``
+        answers ``http.disconnect`` only then. Never returns without a ``receive``."""
+        if self.receive is None:
+            await asyncio.get_running_loop().create_future()
+        while (await self.receive())["type"] != "http.disconnect":  # type: ignore[misc]
+            pass
 
 
 @dataclass
@@ -188,7 +199,8 @@ def schema_error(detail: str) -> HttpError:
 
 
 class App:
-    """An ASGI application around a ``Router`` that turns ``HttpError`` into answers."""
+    """An ASGI application around a ``Router`` that turns ``HttpError`` and ``EngineError``
+    into answers."""
 
     def __init__(
         self, router: Router, *, rewrite: Callable[[Request], Response | str | None] | None = None
@@ -219,4 +231,6 @@ class App:
             response = await self.router.dispatch(request, path)
         except HttpError as e:
             response = e.response()
+        except EngineError as e:
+            response = HttpError(e.status, e.message, restate_code=e.restate_code).response()
         await response.send(send)

@@ -18,7 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from restate_cli.embedded import sysviews
+from restate_cli.embedded.store import sysviews
 
 # Functions a query may call: pure functions of their arguments, plus the clock and
 # random values. Not on the list, among others: load_extension, the sqlite_* functions
