@@ -49,3 +49,18 @@ def test_commands_without_a_dev_process(tmp_path: Path, home: Path, services: Se
         assert httpx.get(f"{dev.ingress_url}/restate/invocation/{done}/output", timeout=10).status_code == 404
     finally:
         dev.stop()
+
+
+def test_listing_in_process_loads_no_arrow_library(tmp_path: Path, home: Path) -> None:
+    """Arrow answers are for clients that ask for them; the CLI reads JSON."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from restate_cli.app import main; code = main(['invocations', 'list', '--all']);"
+        "print('CODE', code, 'ARROW', sorted(m for m in sys.modules if m.split('.')[0] in ('arro3', 'pyarrow')))"
+    )
+    env = clean_env(home, {"RESTATE_CLI_HOME": str(tmp_path / "data")})
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "CODE 0 ARROW []" in out.stdout, out
+    assert "Showing 0/0 invocations" in out.stderr

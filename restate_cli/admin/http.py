@@ -14,6 +14,7 @@ Transport failures are raised as ``TransportError`` for the client to explain.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Mapping
@@ -208,10 +209,12 @@ class Asgi:
         raw_path = parts.path or "/"
         body = content or b""
         sent = False
+        answered = asyncio.Event()
 
         async def receive() -> dict[str, Any]:
             nonlocal sent
-            if sent:
+            if sent:  # as an HTTP server does, report the client gone only once it is
+                await answered.wait()
                 return {"type": "http.disconnect"}
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
@@ -232,6 +235,8 @@ class Asgi:
                     )
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    answered.set()
 
         request_headers = {**self.headers, **headers}
         if content is not None or method in ("POST", "PUT", "PATCH"):
@@ -253,7 +258,10 @@ class Asgi:
             "client": ("127.0.0.1", 123),
             "server": (parts.hostname or "embedded", parts.port or 80),
         }
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            answered.set()
         return Response(status, response_headers, b"".join(chunks), Request(method, url))
 
     async def aclose(self) -> None:

@@ -47,9 +47,9 @@ class BulkOptions:
 def validate(opts: BulkOptions) -> None:
     """Flag and argument checks that need no server."""
     from restate_cli.admin import sql
+    from restate_cli.commands._common import check_limit
 
-    if opts.limit < 1:
-        raise UsageError("--limit must be at least 1")
+    check_limit(opts.limit)
     if opts.wait < 0:
         raise UsageError("--wait must be 0 or more")
     sql.query_filter(opts.query)  # raises UsageError for a malformed id or an empty query

@@ -80,6 +80,16 @@ def confirm(rt: Runtime, prompt: str, *, what: str) -> None:
         raise Aborted("aborted: nothing was changed")
 
 
+MAX_LIMIT = 2**63 - 1  # a SQL LIMIT is a signed 64-bit integer on restate-server
+
+
 def positive(value: Any, flag: str) -> None:
     if value is not None and value < 1:
         raise UsageError(f"{flag} must be at least 1")
+
+
+def check_limit(value: int, flag: str = "--limit") -> None:
+    """A row limit the server can take: 1 to 2^63 - 1."""
+    positive(value, flag)
+    if value > MAX_LIMIT:
+        raise UsageError(f"{flag} must be at most {MAX_LIMIT} (a 64-bit integer)")

@@ -32,7 +32,11 @@ def register_cmd(
     from urllib.parse import urlsplit
 
     rt = runtime(ctx)
-    parts = urlsplit(uri.strip())
+    try:
+        parts = urlsplit(uri.strip())  # raises on a malformed [IPv6] host
+        parts.port  # noqa: B018 - raises on a port beyond 65535
+    except ValueError as e:
+        raise UsageError(f"invalid deployment URL {uri!r}: {e}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"invalid deployment URL {uri!r}: expected http://host:port/")
     headers: dict[str, str] = {}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from restate_cli.app import group
-from restate_cli.commands._common import positive, runtime, split_list
+from restate_cli.commands._common import check_limit, runtime, split_list
 from restate_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def list_cmd(
         raise UsageError("--completion-result must be success or failure")
     if result and (all_ or statuses):
         raise UsageError("--completion-result cannot be combined with --all or --status")
-    positive(limit, "--limit")
+    check_limit(limit)
     if interval <= 0:
         raise UsageError("-n/--interval must be positive")
     filt = ListFilter(

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from restate_cli import ids
 from restate_cli.embedded.errors import EngineError
-from restate_cli.embedded.store import Store, now_ms
+from restate_cli.embedded.store import NewerSchema, Store, now_ms, problem
 from restate_cli.embedded.store.sysviews import ts
 from restate_cli.errors import CliError
 
 if TYPE_CHECKING:
     from restate_cli.embedded.engine import Engine
+    from restate_cli.embedded.store.query import QueryPool
 
 DB_NAME = "restate.db"
 
@@ -23,10 +24,37 @@ _TY_JSON = {"service": "Service", "virtual_object": "VirtualObject", "workflow":
 
 
 class DataDirError(CliError):
-    """The data directory cannot be used (not writable, not a restate-cli store)."""
+    """The data directory cannot be used (not writable, corrupt, from a newer restate-cli)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, hint="set $RESTATE_CLI_HOME to a writable directory of its own")
+    def __init__(
+        self, message: str, hint: str = "set $RESTATE_CLI_HOME to a writable directory of its own"
+    ) -> None:
+        super().__init__(message, hint=hint)
+
+
+def store_error(data_dir: Path, e: Exception, doing: str = "open") -> DataDirError:
+    """The one-line error for a store that cannot be opened (``doing="open"``) or used."""
+    where = f"the embedded runtime's data in {data_dir}"
+    if isinstance(e, NewerSchema):
+        return DataDirError(
+            f"cannot {doing} {where}: its store has {e}",
+            hint="upgrade restate-cli, or set $RESTATE_CLI_HOME to a directory of its own for this one",
+        )
+    reason = getattr(e, "strerror", None) or str(e)
+    kind = problem(e) if isinstance(e, sqlite3.Error) else None
+    if kind == "corrupt":
+        db = data_dir / DB_NAME
+        return DataDirError(
+            f"cannot {doing} {where}: the store is corrupt ({reason})",
+            hint=f"move {db} (with its -wal and -shm files) aside to start with an empty store, "
+            "or put back a copy you trust",
+        )
+    if kind == "read-only" or isinstance(e, PermissionError):
+        return DataDirError(
+            f"cannot {'write' if doing == 'use' else doing} {where}: {reason}",
+            hint="make it writable, or set $RESTATE_CLI_HOME to a writable directory of its own",
+        )
+    return DataDirError(f"cannot {doing} {where}: {reason}")
 
 
 class Runtime:
@@ -40,12 +68,11 @@ class Runtime:
         self.data_dir = data_dir
         try:
             self.store = Store(data_dir / DB_NAME)
-        except (OSError, sqlite3.DatabaseError) as e:
-            raise DataDirError(
-                f"cannot open the embedded runtime's data in {data_dir}: {getattr(e, 'strerror', None) or e}"
-            ) from None
+        except (OSError, sqlite3.DatabaseError, NewerSchema) as e:
+            raise store_error(data_dir, e) from None
         self.active = active
         self._engine: Engine | None = None
+        self._queries: QueryPool | None = None
         self.ingress_url: str | None = None
         self.kafka: Any = None
 
@@ -58,6 +85,15 @@ class Runtime:
             self._engine = Engine(self.store, active=self.active)
         return self._engine
 
+    @property
+    def queries(self) -> QueryPool:
+        """The threads and read connections of ``POST /query``, opened on first use."""
+        if self._queries is None:
+            from restate_cli.embedded.store.query import QueryPool
+
+            self._queries = QueryPool(self.store.path)
+        return self._queries
+
     async def start(self) -> None:
         await self.engine.start()
         if self.engine.active:
@@ -69,6 +105,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.kafka is not None:
             await self.kafka.stop()
+        if self._queries is not None:
+            self._queries.close()
         if self._engine is not None:
             await self._engine.stop()
         self.store.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
@@ -48,10 +47,9 @@ def build(rt: Runtime) -> asgi.App:
 
     async def query(req: Request) -> Response:
         sql = inputs.query_text(req, asgi.require_json(req))
-        from restate_cli.embedded.store.query import run_query
-
-        # In a thread: a long query must not stall the engine, which shares this event loop.
-        answer = await asyncio.to_thread(run_query, rt.store.path, sql, req.headers.get("accept", ""))
+        # In a thread of its own: a long query stalls neither the engine nor other queries;
+        # it is interrupted if the client disconnects.
+        answer = await rt.queries.answer(sql, req.headers.get("accept", ""), req.disconnected)
         return Response(answer.status, answer.body, [("content-type", answer.content_type)])
 
     # -- deployments -----------------------------------------------------------------

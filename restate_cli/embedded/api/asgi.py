@@ -33,9 +33,18 @@ class Request:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
     query_string: str = ""
+    receive: Receive | None = field(default=None, repr=False)  # after the body: http.disconnect
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    async def disconnected(self) -> None:
+        """Return once the client has gone: after the body, an ASGI server's ``receive``
+        answers ``http.disconnect`` only then. Never returns without a ``receive``."""
+        if self.receive is None:
+            await asyncio.get_running_loop().create_future()
+        while (await self.receive())["type"] != "http.disconnect":  # type: ignore[misc]
+            pass
 
 
 @dataclass
@@ -166,6 +175,7 @@ async def read_request(scope: Scope, receive: Receive, max_body: int = 64 * 1024
         headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])},
         body=b"".join(chunks),
         query_string=qs,
+        receive=receive,
     )
 
 
