@@ -122,7 +122,7 @@ function __restate_cli_node
             set __restate_cli_flags '--force:Remove it even though invocations may still need it' '-h:Show this message and exit' '--help:Show this message and exit'
             set __restate_cli_args '9'
         case 'dev'
-            set __restate_cli_flags '--random-ports:Listen on free ports chosen by the system' '--demo:Also start sample services and traffic in every status' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_flags '--random-ports:Listen on free ports chosen by the system' '--demo:Also serve sample services, and send them traffic in every status once' '--reset:Start over from an empty store (asks first; with --demo, sends the traffic again)' '-h:Show this message and exit' '--help:Show this message and exit'
             set __restate_cli_vopts '--admin-port:Admin API port (0: any free port)' '--ingress-port:Ingress port (0: any free port)'
         case 'completions'
             set __restate_cli_cmds 'generate:Print the completion script for a shell' 'install:Write the completion script where the shell looks for it'

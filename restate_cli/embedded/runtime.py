@@ -29,6 +29,13 @@ class DataDirError(CliError):
         super().__init__(message, hint="set $RESTATE_CLI_HOME to a writable directory of its own")
 
 
+def wipe_store(data_dir: Path) -> None:
+    """Delete the store of ``data_dir`` (invocations, deployments, subscriptions, ...):
+    the next runtime starts empty. The caller holds the directory's ``DevLock``."""
+    for suffix in ("", "-wal", "-shm"):
+        (data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
+
+
 class Runtime:
     """The store, the engine, and the deployment registry of one data directory.
 

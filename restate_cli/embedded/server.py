@@ -13,7 +13,7 @@ from typing import Any
 
 import uvicorn
 
-from restate_cli.embedded.locate import DevLock, running_dev
+from restate_cli.embedded.locate import DevLock, serving_message
 from restate_cli.embedded.runtime import Runtime
 
 
@@ -90,11 +90,7 @@ async def serve(
     except OSError as e:
         raise DevError(f"cannot use the data directory {data_dir}: {e.strerror}") from None
     if not acquired:
-        other = running_dev(data_dir) or {}
-        raise DevError(
-            f"another restate-cli dev (pid {other.get('pid', '?')}) already serves {data_dir} "
-            f"at {other.get('admin_url', '?')}"
-        )
+        raise DevError(serving_message(data_dir) or f"another restate-cli dev already serves {data_dir}")
     admin_sock = ingress_sock = None
     try:
         admin_sock = _listen(host, admin_port)
