@@ -193,7 +193,7 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
     io, out = rt.io, rt.output
     with_impact = a.verb in IMPACT_VERBS and (out.json or not out.machine)
 
-    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None] | None:
+    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None, bool] | None:
         refs = await resolve(client, opts)
         if not refs:
             note = _OTHER_COMMAND[a.verb]
@@ -218,19 +218,21 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
         )
         with view.progress(io, len(refs)) as tick:
             outcomes = await execute(client, opts, refs, tick)
-        if impact is not None and opts.wait > 0:
+        # Offline, nothing carries a cancel out (or ends what a kill reaches) until `dev`
+        # starts: there is nothing to wait for.
+        if impact is not None and opts.wait > 0 and client.offline_dir is None:
             from restate_cli.admin.impact import settle
             from restate_cli.render.impact import checking
 
             with checking(io):
                 await settle(client, impact, [o.ref.id for o in outcomes if o.ok], timeout=opts.wait)
-        return outcomes, impact
+        return outcomes, impact, client.offline_dir is not None
 
     done = run_with_client(rt, work)
     if done is None:
         return
-    outcomes, impact = done
-    view.report(io, out, a, opts.query, outcomes, impact)
+    outcomes, impact, offline = done
+    view.report(io, out, a, opts.query, outcomes, impact, offline=offline)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise CliError(f"failed to {a.verb} {len(failed)} of {len(outcomes)} invocations")

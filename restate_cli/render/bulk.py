@@ -35,6 +35,11 @@ _MEANINGS = {
     ("pause", 200): "already paused, or suspended (stays suspended)",
     ("pause", 202): "paused",
 }
+# ... and on an offline store, where no runtime carries out what was recorded.
+_OFFLINE_MEANINGS = {
+    **_MEANINGS,
+    ("cancel", 202): "recorded; the handler stops at its next await once `restate-cli dev` runs it",
+}
 
 
 def _status(raw: str | None) -> str:
@@ -136,6 +141,8 @@ def report(
     query: str,
     outcomes: Sequence[Outcome],
     impact: Impact | None = None,
+    *,
+    offline: bool = False,
 ) -> None:
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
@@ -170,7 +177,8 @@ def report(
     console = io.console()
     n = len(ok)
     line = f"{action.done} {n} invocation{'s' if n != 1 else ''}"
-    meanings = Counter(_MEANINGS.get((action.verb, o.http_status or 0)) for o in ok)
+    words = _OFFLINE_MEANINGS if offline else _MEANINGS
+    meanings = Counter(words.get((action.verb, o.http_status or 0)) for o in ok)
     meanings.pop(None, None)
     if meanings:
         line += " (" + ", ".join(f"{c} {m}" for m, c in meanings.items()) + ")"
