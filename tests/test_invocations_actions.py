@@ -30,6 +30,28 @@ def test_cancel_suspended_and_pending(cli, backend: Backend) -> None:
     completed_with(backend, holder, "[409] cancelled")
 
 
+def test_cancel_of_a_handler_that_never_awaits_suggests_kill(cli, backend: Backend) -> None:
+    """Cancel takes effect at the handler's next await; one that throws first never sees it
+    (restate-server behaves the same): the preview says so instead of promising a cancel."""
+    inv = backend.send("Greeter/failing", "x")
+    backend.wait_status(inv, "backing-off")
+    r = cli("inv", "cancel", "--dry-run", inv)
+    assert r.code == 0, r
+    assert re.search(rf"{inv}\s+Greeter/failing\s+backing-off", r.out), r.out
+    assert "a cancel takes effect at the handler's next suspension point" in r.err, r
+    assert f"To stop it now: restate-cli invocations kill {inv}" in r.err, r
+    r = cli("-y", "inv", "cancel", "--wait", "2", inv)
+    assert r.code == 0, r
+    assert "(the cancel waits for an await)" in r.out and "not as previewed" not in r.out + r.err, r
+    assert (
+        f"still waits for an await to take the cancel; to stop it now: restate-cli invocations kill {inv}"
+        in r.err
+    )
+    assert backend.status(inv) in ("backing-off", "running")
+    assert cli("-y", "inv", "kill", inv).code == 0
+    completed_with(backend, inv, "[409] killed")
+
+
 def test_kill_running_by_id_and_json(cli, backend: Backend) -> None:
     inv = backend.send("Greeter/busy", 120)
     backend.wait_status(inv, "running")

@@ -191,6 +191,8 @@ TREE_COLUMNS = (
     "restarted_from",
     "completion_result",
     "completion_failure",
+    "retry_count",
+    "journal_commands_size",
 )
 _TREE_SELECT = f"SELECT {', '.join(TREE_COLUMNS)} FROM sys_invocation"
 

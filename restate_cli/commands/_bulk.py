@@ -94,7 +94,7 @@ class Outcome:
         data: dict[str, Any] = {
             "id": self.ref.id,
             "target": self.ref.target,
-            "status": _shown_status(self.ref.status),
+            "status": self.ref.shown_status,
             "ok": self.ok,
             "http_status": self.http_status,
             "error": self.error,
@@ -102,10 +102,6 @@ class Outcome:
         if self.new_invocation_id is not None or self.ref.status == "completed":
             data["new_invocation_id"] = self.new_invocation_id
         return data
-
-
-def _shown_status(raw: str | None) -> str | None:
-    return {"inboxed": "pending", "invoked": "running"}.get(raw or "", raw)
 
 
 def validate(opts: BulkOptions) -> None:
@@ -178,6 +174,26 @@ async def impact_of(client: AdminClient, verb: str, refs: list[InvocationRef]) -
         return None
 
 
+async def view_statuses(
+    client: AdminClient, refs: list[InvocationRef], impact: Impact | None
+) -> list[InvocationRef]:
+    """``refs`` with the statuses ``list`` shows: the resolver's raw ``invoked`` becomes
+    running, backing-off or ready (from the impact preview's rows, or one more read)."""
+    invoked = [r.id for r in refs if r.status == "invoked"]
+    if not invoked:
+        return refs
+    if impact is not None:
+        known = {i: e.node.status for i, e in impact.entries.items()}
+    else:
+        from restate_cli.admin.tree import TreeReader
+
+        known = {i: inv.status for i, inv in (await TreeReader(client).invocations(invoked)).items()}
+    return [
+        r.model_copy(update={"status": known[r.id]}) if r.status == "invoked" and r.id in known else r
+        for r in refs
+    ]
+
+
 def run(rt: Runtime, opts: BulkOptions) -> None:
     """The whole command: resolve → preview → confirm → act → report.
 
@@ -202,6 +218,8 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
                 f"{a.works_on} invocations." + (f" {note}" if note else "")
             )
         impact = await impact_of(client, a.verb, refs) if with_impact else None
+        if not out.quiet:
+            refs = await view_statuses(client, refs, impact)
         if opts.dry_run:
             view.dry_run(io, out, a, opts.query, refs, impact)
             return None

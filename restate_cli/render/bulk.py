@@ -42,16 +42,12 @@ _OFFLINE_MEANINGS = {
 }
 
 
-def _status(raw: str | None) -> str:
-    return {"inboxed": "pending", "invoked": "running/backing-off"}.get(raw or "", raw or "")
-
-
 def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows: int) -> None:
     shown = refs[:max_rows]
     block = None
     # Written directly (render.styled) unless rich would read markup in a cell.
-    if opts.table_style == "compact" and not any("[" in r.target or "[" in _status(r.status) for r in shown):
-        rows = [[Styled(r.id, style="bold"), Styled(r.target), Styled(_status(r.status))] for r in shown]
+    if opts.table_style == "compact" and not any("[" in r.target or "[" in r.shown_status for r in shown):
+        rows = [[Styled(r.id, style="bold"), Styled(r.target), Styled(r.shown_status)] for r in shown]
         width = io.width or (10_000 if not io.stdout_tty else io.console().width)
         block = styled.table_block(["ID", "TARGET", "STATUS"], rows, width=width, color=io.color)
     if block is None:
@@ -59,7 +55,7 @@ def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows
 
         table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
         for ref in shown:
-            table.add_row(Text(ref.id, style="bold"), ref.target, _status(ref.status))
+            table.add_row(Text(ref.id, style="bold"), ref.target, ref.shown_status)
         io.console().print(table)
     else:
         io.out.write(block)
@@ -82,7 +78,7 @@ def dry_run(
             "action": action.verb,
             "query": query,
             "dry_run": True,
-            "invocations": [{"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs],
+            "invocations": [{"id": r.id, "target": r.target, "status": r.shown_status} for r in refs],
         }
         if impact is not None:
             from restate_cli.render.impact import impact_json
@@ -97,7 +93,7 @@ def dry_run(
         write_rows(
             io,
             ("ID", "TARGET", "STATUS"),
-            [(r.id, r.target, _status(r.status)) for r in refs],
+            [(r.id, r.target, r.shown_status) for r in refs],
             opts,
         )
         return
