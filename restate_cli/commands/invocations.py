@@ -190,24 +190,29 @@ def tree_cmd(
     depth: int | None = typer.Option(
         None, "--depth", metavar="N", help="Show at most N levels below the invocation"
     ),
+    subtree: bool = typer.Option(
+        False, "--subtree", help="Only the invocation and its descendants, not the whole tree"
+    ),
     watch: bool = typer.Option(False, "-w", "--watch", help="Refresh continuously"),
     interval: float = typer.Option(1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"),
 ) -> None:
-    """Show an invocation's call tree: its callers and everything it started.
+    """Show the call tree an invocation belongs to, from its root, with this one marked.
 
-    The callers go up to the root (ingress, subscription or restart); below the invocation
-    comes every invocation it started, with how (awaited call, one-way send, delayed send
-    and when it is due) and its status."""
+    The root is where the tree started (ingress, subscription or restart); below it comes
+    every invocation started from there, with how (awaited call, one-way send, delayed send
+    and when it is due) and its status. --subtree shows only what this invocation started."""
     rt = runtime(ctx)
     invocation_id = _invocation_id(invocation_id)
     if depth is not None and depth < 0:
         raise UsageError("--depth must be 0 or more")
     if interval <= 0:
         raise UsageError("-n/--interval must be positive")
-    _watch(rt, watch, interval, lambda client: _tree(rt, client, invocation_id, depth))
+    _watch(rt, watch, interval, lambda client: _tree(rt, client, invocation_id, depth, subtree))
 
 
-async def _tree(rt: Runtime, client: AdminClient, invocation_id: str, depth: int | None) -> None:
+async def _tree(
+    rt: Runtime, client: AdminClient, invocation_id: str, depth: int | None, subtree: bool
+) -> None:
     import time
 
     from restate_cli.admin.tree import fetch_tree
@@ -216,7 +221,7 @@ async def _tree(rt: Runtime, client: AdminClient, invocation_id: str, depth: int
     from restate_cli.render.timefmt import now
 
     started = time.perf_counter()
-    tree = await fetch_tree(client, invocation_id, depth=depth)
+    tree = await fetch_tree(client, invocation_id, depth=depth, subtree=subtree)
     elapsed = time.perf_counter() - started
     out = rt.output
     if out.json:

@@ -150,7 +150,9 @@ def print_tree(io: IO, tree: t.CallTree, opts: OutputOptions, now: datetime) -> 
     def more(h: Hidden) -> str:
         if h.parent.depth < 0:
             return f"… {h.count} other {_children(h.count)} of this caller, not shown"
-        return f"… {h.count} {_children(h.count)} below --depth {tree.max_depth}, not shown"
+        if tree.max_depth is not None and h.parent.depth >= tree.max_depth:
+            return f"… {h.count} {_children(h.count)} below --depth {tree.max_depth}, not shown"
+        return f"… {h.count} {_children(h.count)} not read: the tree is cut at {t.MAX_NODES:,} invocations"
 
     block = guided_table(
         guided([tree.root]),
@@ -170,20 +172,26 @@ def _children(n: int) -> str:
 def print_tree_footer(io: IO, tree: t.CallTree, elapsed: float) -> None:
     callers = len(tree.callers)
     levels = max((n.depth for n in tree.focus.walk()), default=0)
-    parts = [
-        f"{callers or 'no'} caller{'s' if callers != 1 else ''}",
-        f"{tree.descendants} descendant{'s' if tree.descendants != 1 else ''}"
-        + (f" on {levels} level{'s' if levels != 1 else ''}" if levels else ""),
-    ]
-    notice(
-        io,
-        f"{', '.join(parts)}. Read with {tree.queries} queries in {elapsed * 1000:.0f} ms",
+    mine = f"{tree.descendants} descendant{'s' if tree.descendants != 1 else ''}" + (
+        f" on {levels} level{'s' if levels != 1 else ''}" if levels else ""
     )
+    if tree.subtree:
+        line = mine
+        if callers:
+            s = "s" if callers != 1 else ""
+            line += f" (--subtree: its {callers} caller{s} and the rest of the tree are not shown)"
+    else:
+        others = tree.size - 1 - callers - tree.descendants
+        line = (
+            f"{tree.size} invocation{'s' if tree.size != 1 else ''} in this call tree: "
+            f"{callers or 'no'} caller{'s' if callers != 1 else ''}, {mine}"
+            + (f", {others} other{'s' if others != 1 else ''}" if others else "")
+        )
+    notice(io, f"{line}. Read with {tree.queries} queries in {elapsed * 1000:.0f} ms")
     if tree.truncated:
         warn(
             io,
-            f"The tree has more than {t.MAX_NODES:,} descendants: only the first "
-            f"{tree.descendants:,} were read",
+            f"The tree has more than {t.MAX_NODES:,} invocations: {tree.size:,} of them are shown",
         )
 
 
@@ -196,8 +204,8 @@ TREE_ROW_HEADERS = ("DEPTH", "ID", "PARENT", "RELATION", "DUE AT", "TARGET", "ST
 
 
 def tree_rows(tree: t.CallTree) -> list[list[Any]]:
-    """Flattened rows for ``-o``; DEPTH counts from the invocation asked about (callers are
-    negative)."""
+    """Flattened rows for ``-o``; DEPTH counts from the invocation asked about (the levels
+    above it are negative)."""
     rows = []
     for n in tree.root.walk():
         status = n.status
@@ -240,10 +248,12 @@ def node_json(node: t.Node, focus: t.Node | None = None) -> dict[str, Any]:
 def tree_json(tree: t.CallTree) -> dict[str, Any]:
     return {
         "id": tree.focus.id,
+        "subtree": tree.subtree,
         "max_depth": tree.max_depth,
         "truncated": tree.truncated,
         "callers": len(tree.callers),
         "descendants": tree.descendants,
+        "invocations": tree.size,
         "tree": node_json(tree.root, tree.focus),
     }
 
