@@ -31,6 +31,19 @@ def test_register_list_describe_remove(cli, extra_service: ServiceProcess) -> No
     r = cli("dp", "describe", dep)
     assert r.code == 0, r
     assert extra_service.url.rstrip("/") in r.out
+    assert re.search(
+        r"Created at:\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{3})? \+00:00 \((just now|.* ago)\)", r.out
+    )
+
+    # --time-format reaches deployments too; -o gives UTC ISO with milliseconds
+    row = next(line for line in cli("--time-format", "iso8601", "dp", "ls").lines if dep in line)
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+00:00", row), row
+    row = next(line for line in cli("--time-format", "rfc2822", "dp", "ls").lines if dep in line)
+    assert re.search(r"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000", row), row
+    row = next(line for line in cli("-o", "tsv", "dp", "ls").lines if dep in line)
+    assert re.search(r"\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", row), row
+    r = cli("--time-format", "iso8601", "dp", "describe", dep)
+    assert re.search(r"Created at:\s+\S+\+00:00 \(PT\d+(\.\d{1,3})?S\)", r.out), r.out
     assert re.search(r"Approval\s+Workflow\s+run\s+Workflow", r.out), r.out
 
     r = cli("-y", "dp", "remove", dep)
