@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from restate_cli import __version__
 from restate_cli.config import Flags, Settings
-from restate_cli.errors import CliError, UsageError
+from restate_cli.errors import CliError, UsageError, did_you_mean
 from restate_cli.io import IO
 from restate_cli.render.output import FORMATS, TABLE_STYLES, OutputOptions
 from restate_cli.render.timefmt import TIME_FORMATS
@@ -81,12 +81,8 @@ class AliasGroup(TyperGroup):
             return None  # a name looked up by code, or an option: click reports it
         if len(matches) > 1:
             ctx.fail(f"{cmd_name!r} is ambiguous: it could be {' or '.join(sorted(matches))}")
-        import difflib
-
         known = [n for n in [*names, *self.aliases] if not self._load(self.aliases.get(n, n)).hidden]
-        close = difflib.get_close_matches(cmd_name, known, n=3)
-        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        ctx.fail(f"No such command {cmd_name!r}.{hint}")
+        ctx.fail(f"No such command {cmd_name!r}.{did_you_mean(cmd_name, known)}")
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, cmd, rest = super().resolve_command(ctx, args)
@@ -195,7 +191,9 @@ def _choice(value: str | None, allowed: Sequence[str], flag: str) -> str | None:
         return None
     v = value.lower()
     if v not in allowed:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=flag)
+        raise typer.BadParameter(
+            f"{value!r} is not one of {', '.join(allowed)}.{did_you_mean(v, allowed)}", param_hint=flag
+        )
     return v
 
 

@@ -62,6 +62,11 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
     ("args", "message"),
     [
         (["inv", "ls", "--status", "bogus"], "unknown status 'bogus'"),
+        (["inv", "ls", "--status", "runing"], "unknown status 'runing'. Did you mean 'running'"),
+        (["inv", "ls", "--status", "backingoff"], "Did you mean 'backing-off'?"),
+        (["inv", "ls", "--completion-result", "sucess"], "Did you mean 'success'?"),
+        (["-o", "tvs", "inv", "ls"], "'tvs' is not one of plain, tsv, markdown. Did you mean 'tsv'?"),
+        (["--time-format", "iso", "inv", "ls"], "Did you mean 'iso8601'?"),
         (["inv", "ls", "--completion-result", "success", "--all"], "cannot be combined with --all"),
         (["inv", "ls", "--limit", "0"], "--limit must be at least 1"),
         (["inv", "ls", "-n", "0", "-w"], "-n/--interval must be positive"),

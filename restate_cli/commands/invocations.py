@@ -12,7 +12,7 @@ import typer
 
 from restate_cli.app import group
 from restate_cli.commands._common import positive, runtime, split_list
-from restate_cli.errors import UsageError
+from restate_cli.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:
     from restate_cli.admin.client import AdminClient
@@ -75,10 +75,14 @@ def list_cmd(
     statuses = [s.lower() for s in split_list(status)]
     bad = [s for s in statuses if s not in STATUS_VALUES]
     if bad:
-        raise UsageError(f"unknown status {bad[0]!r}; choose from {', '.join(STATUS_VALUES)}")
+        raise UsageError(
+            f"unknown status {bad[0]!r}.{did_you_mean(bad[0], STATUS_VALUES)}",
+            hint=f"choose from {', '.join(STATUS_VALUES)}",
+        )
     result = completion_result.lower() if completion_result else None
     if result not in (None, "success", "failure"):
-        raise UsageError("--completion-result must be success or failure")
+        hint = did_you_mean(result or "", ("success", "failure"))
+        raise UsageError(f"--completion-result must be success or failure.{hint}")
     if result and (all_ or statuses):
         raise UsageError("--completion-result cannot be combined with --all or --status")
     positive(limit, "--limit")
