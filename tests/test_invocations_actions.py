@@ -73,7 +73,20 @@ def test_cancel_completed_finds_nothing(cli, backend: Backend) -> None:
     inv = backend.call("Greeter/greet", "x").headers["x-restate-id"]
     r = cli("-y", "inv", "cancel", inv)
     assert r.code == 4
-    assert "cancel works only on non-completed invocations" in r.err
+    assert "cancel works only on non-completed invocations, and it matches 1 completed." in r.err
+    assert "use 'purge'" in r.err
+
+
+def test_nothing_found_says_what_does_not_exist(cli, backend: Backend) -> None:
+    r = cli("-y", "inv", "cancel", "NoSuchService")
+    assert r.code == 4, r
+    assert "no service 'NoSuchService'" in r.err and "purge" not in r.err, r
+    r = cli("-y", "inv", "kill", "Greete/greet")
+    assert r.code == 4 and "no service 'Greete'" in r.err and "Did you mean 'Greeter'?" in r.err, r
+    r = cli("-y", "inv", "cancel", "Greeter/no_such_handler")
+    assert r.code == 4 and "no invocations match 'Greeter/no_such_handler'" in r.err, r
+    r = cli("-y", "inv", "purge", "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf")
+    assert r.code == 4 and "invocation inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf not found" in r.err, r
 
 
 def test_purge_and_restart(cli, backend: Backend) -> None:
@@ -94,7 +107,8 @@ def test_purge_refuses_running(cli, backend: Backend) -> None:
     inv = backend.send("Greeter/sleepy", 3600)
     backend.wait_status(inv, "suspended")
     r = cli("-y", "inv", "purge", inv)
-    assert r.code == 4 and "purge works only on completed invocations" in r.err
+    assert r.code == 4 and "purge works only on completed invocations, and it matches 1 suspended." in r.err
+    assert "use 'cancel' or 'kill'" in r.err
     assert backend.status(inv) == "suspended"
 
 

@@ -59,13 +59,14 @@ ACTIONS = {
     ),
 }
 
+# What to use instead, when the query matches invocations only in these (raw) statuses.
 _OTHER_COMMAND = {
-    "cancel": "To remove a completed invocation, use 'purge'.",
-    "kill": "To remove a completed invocation, use 'purge'.",
-    "purge": "To stop a running invocation, use 'cancel' or 'kill'.",
-    "restart": "",
-    "resume": "",
-    "pause": "",
+    "cancel": ({"completed"}, "To remove a completed invocation, use 'purge'."),
+    "kill": ({"completed"}, "To remove a completed invocation, use 'purge'."),
+    "purge": (
+        {"inboxed", "scheduled", "invoked", "suspended", "paused"},
+        "To stop an invocation that has not completed, use 'cancel' or 'kill'.",
+    ),
 }
 
 
@@ -128,6 +129,43 @@ async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]
         )
     rows = await client.query(sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit))
     return [InvocationRef.model_validate(r) for r in rows]
+
+
+async def nothing_found(client: AdminClient, opts: BulkOptions) -> NotFound:
+    """Why the query selected nothing: no such invocation or service, or none in a status
+    this action works on (and, if another command would act on them, which)."""
+    from restate_cli.admin import sql
+    from restate_cli.errors import did_you_mean
+
+    a, query = opts.action, opts.query.strip().rstrip("/")
+    found = {
+        r["status"]: int(r.get("n", 0)) for r in await client.query(sql.statuses_of(query)) if "status" in r
+    }
+    if not found:
+        if query.startswith("inv_"):
+            return NotFound(f"invocation {query} not found on {client.server}")
+        service = query.split("/", 1)[0]
+        names = [str(r["name"]) for r in await client.query(sql.service_names()) if "name" in r]
+        if service not in names:
+            return NotFound(f"no service {service!r} on {client.server}.{did_you_mean(service, names)}")
+        return NotFound(f"no invocations match {opts.query!r}")
+    have = ", ".join(
+        f"{n} {_shown(status)}" for status, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    message = (
+        f"no invocations found for query {opts.query!r}: {a.verb} works only on "
+        f"{a.works_on} invocations, and it matches {have}."
+    )
+    statuses, note = _OTHER_COMMAND.get(a.verb, (set(), ""))
+    if note and statuses & set(found):
+        message += f" {note}"
+    return NotFound(message)
+
+
+def _shown(raw: str) -> str:
+    from restate_cli.admin.models import InvocationRef
+
+    return InvocationRef(id="", status=raw).shown_status
 
 
 async def execute(
@@ -212,11 +250,7 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
     async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None, bool] | None:
         refs = await resolve(client, opts)
         if not refs:
-            note = _OTHER_COMMAND[a.verb]
-            raise NotFound(
-                f"no invocations found for query {opts.query!r}; {a.verb} works only on "
-                f"{a.works_on} invocations." + (f" {note}" if note else "")
-            )
+            raise await nothing_found(client, opts)
         impact = await impact_of(client, a.verb, refs) if with_impact else None
         if not out.quiet:
             refs = await view_statuses(client, refs, impact)
