@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from restate_cli import __version__
 from restate_cli.config import Flags, Settings
@@ -52,7 +52,7 @@ class AliasGroup(TyperGroup):
                 cmd = typer.main.get_group(target)
             else:
                 cmd = typer.main.get_command_from_info(
-                    typer.models.CommandInfo(name=name, callback=target),
+                    typer.models.CommandInfo(name=name, callback=target, cls=Command),
                     pretty_exceptions_short=True,
                     rich_markup_mode=None,
                 )
@@ -102,6 +102,23 @@ class AliasGroup(TyperGroup):
         super().format_commands(ctx, formatter)
 
 
+class Command(TyperCommand):
+    """A command whose usage line names its arguments plainly: ``QUERY``, where Typer
+    writes a required one as ``{query}``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1].upper() if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+class _NounApp(typer.Typer):
+    """A Typer app whose commands are ``Command``s."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", Command)
+        return super().command(*args, **kwargs)
+
+
 def group(
     help: str, aliases: dict[str, str] | None = None, hidden_aliases: dict[str, str] | None = None
 ) -> typer.Typer:
@@ -111,7 +128,7 @@ def group(
         (AliasGroup,),
         {"aliases": aliases or {}, "hidden_aliases": hidden_aliases or {}},
     )
-    return typer.Typer(
+    return _NounApp(
         help=help,
         cls=cls,
         no_args_is_help=True,

@@ -40,7 +40,7 @@ QUERY_HELP = "An invocation id, or a target: Service, Service/handler, Object/ke
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    query: str | None = typer.Argument(None, help=QUERY_HELP, show_default=False),
+    query: str | None = typer.Argument(None, metavar="QUERY", help=QUERY_HELP, show_default=False),
     status: list[str] = typer.Option(
         [], "--status", help=f"Only these statuses ({', '.join(STATUS_VALUES)})"
     ),
@@ -293,7 +293,7 @@ WAIT_HELP = (
 @app.command("cancel")
 def cancel_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     kill: bool = typer.Option(
         False, "--kill", help="Kill instead: stop at once, without running compensations"
     ),
@@ -311,7 +311,7 @@ def cancel_cmd(
 @app.command("kill")
 def kill_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
     wait: float = typer.Option(3.0, "--wait", metavar="SECONDS", help=WAIT_HELP),
@@ -327,7 +327,7 @@ def kill_cmd(
 @app.command("purge")
 def purge_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
@@ -338,7 +338,7 @@ def purge_cmd(
 @app.command("pause")
 def pause_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
@@ -349,7 +349,7 @@ def pause_cmd(
 @app.command("resume")
 def resume_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     deployment: str | None = typer.Option(
         None,
         "--deployment",
@@ -376,7 +376,7 @@ def resume_cmd(
 @app.command("restart-as-new")
 def restart_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
