@@ -98,6 +98,10 @@ def test_purge_and_restart(cli, backend: Backend) -> None:
     new = new_ids[-1]
     row = backend.wait_status(new, "completed")
     assert row["restarted_from"] == done and row["completion_result"] == "success"
+    r = cli("-o", "tsv", "inv", "ls", "--all", new)
+    assert (
+        r.lines[0].split("\t")[-1] == "INVOKED BY" and r.lines[1].split("\t")[-1] == f"restart of {done}"
+    ), r
     r = cli("-q", "-y", "inv", "purge", done)
     assert r.code == 0 and r.lines == [done]
     backend.wait_gone(done)

@@ -176,10 +176,10 @@ def test_describe_paused_shows_why_the_retries_stopped(cli, statuses: Statuses) 
 
 def test_time_formats_and_table_styles(cli, statuses: Statuses) -> None:
     r = cli("--time-format", "iso8601", "inv", "describe", statuses["suspended"])
-    assert re.search(r"Created at:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+00:00 \(PT[\d.]+S\)", r.out), (
-        r.out
-    )
-    assert re.search(r"Status:\s+suspended  \(PT[\d.]+S\)", r.out), r.out
+    assert re.search(
+        r"Created at:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+00:00 \(PT\d+(\.\d{1,3})?S\)", r.out
+    ), r.out
+    assert re.search(r"Status:\s+suspended  \(PT\d+(\.\d{1,3})?S\)", r.out), r.out
     r = cli("--time-format", "rfc2822", "inv", "describe", statuses["suspended"])
     assert re.search(r"Created at:\s+\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000", r.out), r.out
     r = cli("--table-style", "borders", "inv", "ls", "--key", statuses.key)

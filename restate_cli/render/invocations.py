@@ -265,10 +265,19 @@ def table_rows(invocations: Sequence[Invocation]) -> list[list[Any]]:
                 inv.retry_count,
                 timefmt.utc_iso(inv.next_retry_at) if inv.next_retry_at else None,
                 inv.deployment_id,
-                inv.invoked_by_id or inv.invoked_by_subscription_id or inv.invoked_by,
+                _invoked_by_word(inv),
             ]
         )
     return rows
+
+
+def _invoked_by_word(inv: Invocation) -> str | None:
+    """The caller's id, the subscription, ``ingress``, or ``restart of <id>``."""
+    if inv.invoked_by_id or inv.invoked_by_subscription_id:
+        return inv.invoked_by_id or inv.invoked_by_subscription_id
+    if inv.invoked_by == "restart_as_new":
+        return f"restart of {inv.restarted_from}" if inv.restarted_from else "restart"
+    return inv.invoked_by
 
 
 def to_json(inv: Invocation) -> dict[str, Any]:
