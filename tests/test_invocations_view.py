@@ -84,6 +84,11 @@ def test_describe_shows_the_journal_and_caller(cli, backend: Backend, statuses: 
     r = cli("inv", "describe", statuses["suspended"])
     assert re.search(r"#1 \[.*\] Command: Sleep until .* \(.* left\)", r.out), r.out
     assert r.out.rstrip().endswith("└────>> suspended")
+    # The pinned-deployment tip goes to stderr with its blank line: one blank line between
+    # the sections on stdout, however the two streams end up.
+    assert "[TIP]: This invocation is bound to run on deployment" in r.err
+    assert r.err.startswith("\n[TIP]")
+    assert "\n\n\n" not in r.out.replace(" ", ""), r.out
 
 
 def test_list_filters_by_key_and_shows_entries(cli, statuses: Statuses) -> None:

@@ -313,7 +313,10 @@ def print_describe(
         rows = with_family(rows, family, now, opts.time_format)
     console.print(kv_table(opts, rows))
     if inv.status not in ("pending", "completed") and inv.pinned_deployment_id:
-        console.print()
+        # The tip and the blank line before it both go to stderr: stdout alone (piped, or
+        # in a pager) keeps one blank line between the sections.
+        io.out.flush()
+        io.console(stderr=True).print()
         tip(
             io,
             f"This invocation is bound to run on deployment '{inv.pinned_deployment_id}'. "
