@@ -209,6 +209,17 @@ def test_tree_json_is_nested_and_depth_limits_it(cli, backend: Backend, tree: Tr
     assert nodes[tree.at("call")]["this"] and nodes[tree.at("call")]["children_not_shown"] == 3
 
 
+def test_table_style_borders_reaches_every_table(cli, tree: Tree) -> None:
+    r = cli("--table-style", "borders", "inv", "tree", tree.at("call"))
+    assert r.code == 0, r
+    assert r.out.startswith("╭") and r.out.rstrip().endswith("╯"), r.out
+    assert re.search(rf"│ └── {tree.at('call')}\s+│.*awaited call  ◀ this\s+│", r.out), r.out
+    r = cli("--table-style", "borders", "inv", "cancel", "--dry-run", tree.root)
+    assert r.code == 0, r
+    assert r.out.count("╭") == 2, r.out  # the selection, and the impact preview below it
+    assert re.search(r"│ INVOCATION\s+│ TARGET\s+│ STATUS\s+│ RELATION\s+│ EFFECT\s+│", r.out), r.out
+
+
 def test_tree_ids_and_flat_rows(cli, tree: Tree) -> None:
     r = cli("-q", "inv", "tree", tree.root)
     assert r.lines[0] == tree.root and set(r.lines) == tree.ids and len(r.lines) == 10

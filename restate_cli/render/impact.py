@@ -88,6 +88,7 @@ def print_preview(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime,
             _relation_cell(impact, n, now, fmt),
             effect_text(impact, n),
         ),
+        opts=opts,
     )
     console.print(block, soft_wrap=True)
     if len(rows) > max_rows:
@@ -185,6 +186,7 @@ def print_after(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime, m
             expected_cell(n),
             now_cell(n),
         ),
+        opts=opts,
     )
     console.print(block, soft_wrap=True)
     if len(rows) > max_rows:

@@ -15,7 +15,7 @@ from restate_cli.admin import tree as t
 from restate_cli.io import IO
 from restate_cli.render import timefmt
 from restate_cli.render.invocations import status_word
-from restate_cli.render.output import OutputOptions, notice, warn
+from restate_cli.render.output import OutputOptions, new_table, notice, warn
 
 RELATION_LABELS = {
     t.CALL: ("awaited call", "awaited calls"),
@@ -105,9 +105,13 @@ def guided_table(
     *,
     more: Callable[[Hidden], str] = lambda h: f"… {h.count} more not shown",
     mark: Callable[[t.Node], Text | None] = lambda _: None,
-) -> Text:
+    opts: OutputOptions | None = None,
+) -> Any:
     """One text block: the id with its guide in the first column, then ``cells(node)``,
-    every column aligned. Built by hand: rich tables are too slow for thousands of rows."""
+    every column aligned. Built by hand: rich tables are too slow for thousands of rows.
+    ``--table-style borders`` (``opts``) gets a rich table, as every other table does."""
+    if opts is not None and opts.table_style == "borders":
+        return _bordered(rows, headers, cells, more, mark, opts)
     built: list[tuple[str, Any, list[Text]]] = []
     widths = [cell_len(h) for h in headers]
     for guide, item in rows:
@@ -141,6 +145,31 @@ def guided_table(
     return Text("\n").join(lines)
 
 
+def _bordered(
+    rows: Sequence[Row],
+    headers: Sequence[str],
+    cells: Callable[[t.Node], Sequence[Text]],
+    more: Callable[[Hidden], str],
+    mark: Callable[[t.Node], Text | None],
+    opts: OutputOptions,
+) -> Any:
+    table = new_table(opts, headers=headers)
+    table.show_lines = False  # the guides run from row to row
+    for guide, item in rows:
+        first = Text(guide, style="dim")
+        if isinstance(item, Hidden):
+            first.append(more(item), style="dim italic")
+            table.add_row(first, *([""] * (len(headers) - 1)))
+            continue
+        first.append(item.id, style="bold")
+        row = list(cells(item))
+        extra = mark(item)
+        if extra is not None:
+            row[-1] = row[-1] + Text("  ") + extra
+        table.add_row(first, *row)
+    return table
+
+
 TREE_HEADERS = ("INVOCATION", "TARGET", "STATUS", "RELATION")
 
 
@@ -160,6 +189,7 @@ def print_tree(io: IO, tree: t.CallTree, opts: OutputOptions, now: datetime) -> 
         lambda n: (Text(n.target), status_text(n), relation_text(n, now, fmt)),
         more=more,
         mark=lambda n: Text(FOCUS_MARK, style="bold") if n is tree.focus else None,
+        opts=opts,
     )
     io.console().print(block, soft_wrap=True)
     io.out.flush()
