@@ -140,6 +140,7 @@ class Ingress:
             if existing is not None:
                 return existing.id, True, existing.scheduled_start_at
             now = now_ms()
+            first = len(fx.logs)  # "accepted" goes before what create logs (scheduled, pending)
             inv = self.engine.create(
                 c,
                 fx,
@@ -151,7 +152,7 @@ class Ingress:
                 start_at=now + delay_ms if delay_ms else None,
                 now=now,
             )
-            fx.logs.append(f"{inv.id} {inv.target}: accepted from ingress")
+            fx.logs.insert(first, f"{inv.id} {inv.target}: accepted from ingress")
             return inv.id, False, inv.scheduled_start_at
 
         inv_id, existed, start_at = self.engine.transact(work)
