@@ -40,7 +40,8 @@ def describe_retrying(cli, invocation_id: str, *, tries: int = 20):
         ("suspended", r"^Status:\s+suspended  \(.* ago\)$"),
         (
             "backing-off",
-            r"^Status:\s+backing-off  \(for .*\. Retried [1-9]\d* times?\. "
+            r"^Status:\s+backing-off  \(for .* since the first attempt(, the last one .* ago)?\. "
+            r"Retried [1-9]\d* times?\. "
             r"(Next retry in .*|Next retry due now)\)$",
         ),
         ("paused", r"^Status:\s+paused$"),
@@ -217,3 +218,29 @@ def test_watch_mode_refreshes_until_interrupted(home, backend: Backend, statuses
     assert proc.returncode == 0, err
     assert out.count(statuses["pending"]) >= 3, out
     assert "Traceback" not in err
+
+
+def test_backing_off_counts_from_the_first_attempt_and_says_so() -> None:
+    """Whatever ``modified_at`` means on the server, "for X" is since the first attempt."""
+    from datetime import UTC, datetime, timedelta
+
+    from restate_cli.admin.models import Invocation
+    from restate_cli.render import invocations as view
+
+    now = datetime(2026, 11, 27, 17, 0, 0, tzinfo=UTC)
+    inv = Invocation(
+        id="inv_x",
+        status="backing-off",
+        running_at=now - timedelta(seconds=13),
+        last_start_at=now - timedelta(seconds=2),
+        modified_at=now - timedelta(seconds=1),  # the embedded runtime moves it at each failure
+        next_retry_at=now + timedelta(seconds=5),
+        retry_count=5,
+    )
+    assert (view._status_note(inv, now, "human").plain) == (
+        "for 13 seconds since the first attempt, the last one 2 seconds ago. "
+        "Retried 5 times. Next retry in 5 seconds"
+    )
+    assert (view._status_note(inv, now, "iso8601").plain) == (
+        "for PT13S since the first attempt, the last one PT2S ago. Retried 5 times. Next retry in PT5S"
+    )

@@ -31,6 +31,7 @@ class Invocation(_Model):
     created_at: Timestamp | None = None
     modified_at: Timestamp | None = None
     scheduled_start_at: Timestamp | None = None
+    running_at: Timestamp | None = None
     completed_at: Timestamp | None = None
     idempotency_key: str | None = None
     invoked_by: str | None = None

@@ -80,9 +80,20 @@ def _status_note(inv: Invocation, now: datetime, fmt: str) -> Styled | None:
 
 
 def _retry_note(inv: Invocation, now: datetime, fmt: str) -> Styled:
+    """``for 13 seconds since the first attempt, the last one 2 seconds ago. Retried 5
+    times. Next retry in 5 seconds``. restate-server moves ``modified_at`` when the
+    invocation starts running, not at each failure: ``running_at`` (the first attempt) and
+    ``last_start_at`` (the latest) say what they measure on every server."""
     parts = Styled()
-    if inv.status == "backing-off" and inv.modified_at:
-        parts.append(f"for {timefmt.duration(now - inv.modified_at, fmt)}. ")
+    if inv.status == "backing-off" and (inv.running_at or inv.modified_at):
+        first = inv.running_at or inv.modified_at
+        parts.append(f"for {timefmt.duration(now - first, fmt)}")  # type: ignore[operator]
+        if inv.running_at:
+            parts.append(" since the first attempt")
+            if inv.last_start_at and inv.last_start_at > inv.running_at:
+                ago = timefmt.duration(now - inv.last_start_at, fmt, "past")
+                parts.append(f", the last one {ago if fmt == 'human' else ago + ' ago'}")
+        parts.append(". ")
     n = inv.retry_count or 0
     parts.append("Retried ")
     parts.append(str(n), style="red" if n > 10 else "yellow")
