@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from restate_cli.admin.actions import Action, Outcome
 from restate_cli.errors import CliError, NotFound, UsageError
 
 if TYPE_CHECKING:
@@ -22,42 +23,6 @@ MAX_IN_FLIGHT = 64
 PREVIEW_ROWS = 500
 IMPACT_VERBS = ("cancel", "kill")  # actions that travel down call trees
 
-
-@dataclass(frozen=True)
-class Action:
-    verb: str  # cancel
-    op: str  # the admin operation: PATCH /invocations/{id}/<op>
-    done: str  # Cancelled
-    raw_statuses: tuple[str, ...]
-    negate: bool  # select every status except raw_statuses
-    works_on: str  # for the "nothing found" message
-    style: str = ""
-    needs_pause_api: bool = False
-
-
-ACTIONS = {
-    "cancel": Action("cancel", "cancel", "Cancelled", ("completed",), True, "non-completed", "magenta"),
-    "kill": Action("kill", "kill", "Killed", ("completed",), True, "non-completed", "bold red"),
-    "purge": Action("purge", "purge", "Purged", ("completed",), False, "completed"),
-    "restart": Action("restart", "restart-as-new", "Restarted", ("completed",), False, "completed"),
-    "resume": Action(
-        "resume",
-        "resume",
-        "Resumed",
-        ("paused", "invoked", "suspended"),
-        False,
-        "running, backing-off, suspended or paused",
-    ),
-    "pause": Action(
-        "pause",
-        "pause",
-        "Paused",
-        ("invoked", "suspended"),
-        False,
-        "running, backing-off or suspended",
-        needs_pause_api=True,
-    ),
-}
 
 # What to use instead, when the query matches invocations only in these (raw) statuses.
 _OTHER_COMMAND = {
@@ -78,31 +43,6 @@ class BulkOptions:
     dry_run: bool = False
     params: dict[str, str] = field(default_factory=dict)
     wait: float = 3.0  # cancel/kill: seconds to wait for reached invocations to end; 0: no check
-
-
-@dataclass
-class Outcome:
-    ref: InvocationRef
-    http_status: int | None = None
-    error: str | None = None
-    new_invocation_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.ref.id,
-            "target": self.ref.target,
-            "status": self.ref.shown_status,
-            "ok": self.ok,
-            "http_status": self.http_status,
-            "error": self.error,
-        }
-        if self.new_invocation_id is not None or self.ref.status == "completed":
-            data["new_invocation_id"] = self.new_invocation_id
-        return data
 
 
 def validate(opts: BulkOptions) -> None:

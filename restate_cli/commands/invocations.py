@@ -276,10 +276,11 @@ def _bulk(
     params: dict[str, str] | None = None,
     wait: float = 3.0,
 ) -> None:
+    from restate_cli.admin.actions import ACTIONS
     from restate_cli.commands import _bulk
 
     rt = runtime(ctx)
-    _bulk.run(rt, _bulk.BulkOptions(_bulk.ACTIONS[verb], query, limit, dry_run, params or {}, wait))
+    _bulk.run(rt, _bulk.BulkOptions(ACTIONS[verb], query, limit, dry_run, params or {}, wait))
 
 
 LIMIT_HELP = "At most this many invocations are selected"

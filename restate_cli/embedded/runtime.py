@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from restate_cli import ids
-from restate_cli.embedded.asgi import HttpError
+from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.store import Store, now_ms
-from restate_cli.embedded.sysviews import ts
+from restate_cli.embedded.store.sysviews import ts
 from restate_cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class Runtime:
         if self.engine.active:
             from restate_cli.embedded.kafka import KafkaConsumers
 
-            self.kafka = KafkaConsumers(self)
+            self.kafka = KafkaConsumers(self.store, self.engine)
             self.kafka.start()
 
     async def stop(self) -> None:
@@ -86,20 +86,20 @@ class Runtime:
         self, uri: str, *, force: bool, additional_headers: dict[str, str], dry_run: bool = False
     ) -> tuple[int, dict[str, Any]]:
         """Discover a deployment and record its services; ``(status, body)`` as restate answers."""
-        from restate_cli.embedded.deployment_client import DiscoveryError, discover
+        from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
 
         uri = uri if uri.endswith("/") else uri + "/"
         existing = self.store.deployment_by_uri(uri)
         try:
             manifest = await discover(uri, headers=additional_headers)
         except DiscoveryError as e:
-            raise HttpError(500, f"[META0003] {e}", restate_code="META0003") from None
+            raise EngineError(500, f"[META0003] {e}", restate_code="META0003") from None
         services = manifest.raw.get("services", [])
         for svc in services:
             current = self.store.service(svc["name"])
             new_ty = _TY.get(svc.get("ty", ""), "service")
             if current is not None and current["ty"] != new_ty and not force:
-                raise HttpError(
+                raise EngineError(
                     400,
                     f"[META0006] cannot change the type of service '{svc['name']}' from "
                     f"{current['ty']} to {new_ty}; register with force to replace it",
@@ -109,7 +109,7 @@ class Runtime:
             known = {s["name"] for s in self.store.services() if s["deployment_id"] == existing["id"]}
             if known == {s["name"] for s in services}:
                 return 200, self._registration(existing["id"], manifest)
-            raise HttpError(
+            raise EngineError(
                 409,
                 f"[META0004] the deployment {uri} is already registered as {existing['id']} with other "
                 "services; register with force to update it",
@@ -119,7 +119,7 @@ class Runtime:
         if dry_run:
             return 200, self._registration(dep_id, manifest)
         self._save_deployment(dep_id, uri, manifest, additional_headers, existing)
-        self.engine._log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
+        self.engine.log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
         return (200 if existing else 201), self._registration(dep_id, manifest)
 
     async def update_deployment(
@@ -134,12 +134,12 @@ class Runtime:
         """Point a deployment at another endpoint (or change its headers), keeping its id:
         invocations pinned to it go on there. As on restate-server, the endpoint is
         discovered, but its services replace the recorded ones only with ``overwrite``."""
-        from restate_cli.embedded.deployment_client import DiscoveryError, discover
+        from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
 
         uri = dep["uri"] if uri is None else (uri if uri.endswith("/") else uri + "/")
         other = self.store.deployment_by_uri(uri)
         if other is not None and other["id"] != dep["id"]:  # one deployment per endpoint here
-            raise HttpError(
+            raise EngineError(
                 409,
                 f"[META0004] the endpoint {uri} is already registered as {other['id']}",
                 restate_code="META0004",
@@ -150,10 +150,10 @@ class Runtime:
         try:
             manifest = await discover(uri, headers=headers)
         except DiscoveryError as e:
-            raise HttpError(500, f"[META0003] {e}", restate_code="META0003") from None
+            raise EngineError(500, f"[META0003] {e}", restate_code="META0003") from None
         if not dry_run:
             self._save_deployment(dep["id"], uri, manifest, headers, dep, services=overwrite)
-            self.engine._log(f"updated deployment {dep['id']}: now at {uri}")
+            self.engine.log(f"updated deployment {dep['id']}: now at {uri}")
         return self.deployment_json(self.store.deployment(dep["id"]) or dep, full=True)
 
     def _save_deployment(
@@ -225,7 +225,7 @@ class Runtime:
     def remove_deployment(self, dep_id: str) -> None:
         with self.store.tx() as c:
             self.store.delete_deployment(c, dep_id)
-        self.engine._log(f"removed deployment {dep_id}")
+        self.engine.log(f"removed deployment {dep_id}")
 
     def deployment_json(self, dep: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
         services = [s for s in self.store.services() if s["deployment_id"] == dep["id"]]

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
+from restate_cli.admin.record import utc_iso
 from restate_cli.io import IO
 from restate_cli.render import timefmt
 from restate_cli.render.output import (
@@ -37,7 +38,7 @@ def _created(dep: dict[str, Any], opts: OutputOptions, *, ago: bool = False) -> 
     if at is None:
         return raw
     if opts.fmt:
-        return timefmt.utc_iso(at)
+        return utc_iso(at)
     text = timefmt.timestamp(at, opts.time_format)
     if ago:
         text += f" ({timefmt.rough_duration(timefmt.now() - at, opts.time_format, 'past')})"
