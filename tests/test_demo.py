@@ -195,3 +195,35 @@ def test_dev_refuses_a_data_directory_already_served(tmp_path: Path, args: list[
         assert dev.rows()  # nothing was wiped
     finally:
         dev.stop()
+
+
+def test_demo_services_and_traffic_on_restate_server(tmp_path: Path, cli_proc) -> None:
+    """README's recipe for the demo against a server of your own, on restate-server 1.7.12."""
+    from support.processes import RestateServer, ServiceProcess
+
+    server = RestateServer("1.7.12", tmp_path / "server")
+    services = ServiceProcess(app="restate_cli.demo.services:app")
+    try:
+        server.start()
+        services.start(tmp_path)
+        env = {"RESTATE_ADMIN_URL": server.admin_url}
+        r = cli_proc("-y", "deployments", "register", "--use-http1.1", services.url, env=env)
+        assert r.code == 0 and "Shop" in r.out, r
+        sent = subprocess.run(
+            [sys.executable, "-m", "restate_cli.demo.traffic", server.ingress_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert sent.returncode == 0, sent.stderr
+        assert "sent 10 requests" in sent.stdout
+        deadline = time.monotonic() + 60
+        seen: set[str] = set()
+        while not seen >= WANTED:
+            r = cli_proc("--json", "inv", "ls", "--all", env=env)
+            seen = {i["status"] for i in r.json()}
+            assert time.monotonic() < deadline, seen
+            time.sleep(0.5)
+    finally:
+        services.stop()
+        server.stop()

@@ -19,20 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-STATE_NAME = "demo.json"
+from restate_cli.demo.traffic import send_traffic
 
-TRAFFIC = [
-    ("call", "Shop/greet", "newcomer", None),
-    ("call", "Shop/reject", "order-7", None),
-    ("send", "Shop/flaky_payment", "order-8", None),
-    ("send", "Shop/fragile_export", "order-9", None),
-    ("send", "Shop/wait_for_delivery", 24, None),
-    ("send", "Shop/crunch", 3600, None),
-    ("send", "Shop/greet", "tomorrow", "1h"),
-    ("send", "Cart/alice/hold", 24, None),
-    ("send", "Cart/alice/add", "book", None),
-    ("send", "Shop/checkout", "order-10", None),
-]
+STATE_NAME = "demo.json"
 
 
 def _port_free(port: int) -> bool:
@@ -126,11 +115,7 @@ class Demo:
                     "(`restate-cli dev --demo --reset` starts over)"
                 )
                 return
-            for kind, target, body, delay in TRAFFIC:
-                url = f"{ingress_url}{target}" + ("/send" if kind == "send" else "")
-                if delay:
-                    url += f"?delay={delay}"
-                await http.post(url, content=json.dumps(body), headers={"content-type": "application/json"})
+            await send_traffic(http, ingress_url)
         self.state["traffic_sent"] = True
         self._save()
         self.log("demo: sample traffic sent; try `restate-cli invocations list --all`")
