@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from support.backend import Backend, unique
@@ -34,13 +35,33 @@ def test_cancel_of_a_handler_that_never_awaits_suggests_kill(cli, backend: Backe
     """Cancel takes effect at the handler's next await; one that throws first never sees it
     (restate-server behaves the same): the preview says so instead of promising a cancel."""
     inv = backend.send("Greeter/failing", "x")
-    backend.wait_status(inv, "backing-off")
-    r = cli("inv", "cancel", "--dry-run", inv)
+    backend.wait(inv, lambda row: (row or {}).get("retry_count", 0) >= 3, what="three retries")
+
+    def while_backing_off(*args: str):
+        """Run until the command saw it backing off, not in the middle of an attempt."""
+        for _ in range(30):
+            r = cli(*args)
+            if re.search(rf"{inv}\s+Greeter/failing\s+backing-off|\"status\": \"backing-off\"", r.out):
+                return r
+            time.sleep(0.1)
+        raise AssertionError(f"never previewed as backing-off: {r}")
+
+    r = while_backing_off("inv", "cancel", "--dry-run", inv)
     assert r.code == 0, r
-    assert re.search(rf"{inv}\s+Greeter/failing\s+backing-off", r.out), r.out
     assert "a cancel takes effect at the handler's next suspension point" in r.err, r
     assert f"To stop it now: restate-cli invocations kill {inv}" in r.err, r
-    r = cli("-y", "inv", "cancel", "--wait", "2", inv)
+    data = while_backing_off("--json", "inv", "cancel", "--dry-run", inv).json()  # the shape README documents
+    assert set(data) == {"action", "query", "dry_run", "invocations", "impact"} and data["dry_run"] is True
+    assert data["invocations"] == [{"id": inv, "target": "Greeter/failing", "status": "backing-off"}]
+    impact = data["impact"]
+    assert set(impact) == {"rule", "selected", "reached", "not_reached", "completed_descendants", "truncated"}
+    [entry] = impact["selected"]
+    assert set(entry) == {
+        "id", "target", "status", "depth", "parent_id", "selected_id", "relation", "due_at",
+        "reached", "reason", "via", "expected", "caveat",
+    }  # fmt: skip
+    assert entry["caveat"] == "no_await_yet" and entry["expected"] == "cancelled"
+    r = while_backing_off("-y", "inv", "cancel", "--wait", "2", inv)
     assert r.code == 0, r
     assert "(the cancel waits for an await)" in r.out and "not as previewed" not in r.out + r.err, r
     assert (
