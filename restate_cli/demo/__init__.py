@@ -25,7 +25,10 @@ STATE_NAME = "demo.json"
 
 
 def _port_free(port: int) -> bool:
+    """Free to listen on, as hypercorn does: SO_REUSEADDR, so that connections of the last
+    run still in TIME_WAIT do not count."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
