@@ -31,8 +31,12 @@ def dev_cmd(
         help="Start over from an empty store (asks first; with --demo, sends the traffic again)",
     ),
 ) -> None:
-    """Run the embedded Restate-compatible runtime (admin API and ingress on loopback)."""
+    """Run the embedded Restate-compatible runtime (admin API and ingress on loopback).
+
+    Logs each invocation's end and every failure and retry to stderr; -v adds each state
+    change, -q keeps only failures and retries."""
     import asyncio
+    import logging
     import sys
     import time
 
@@ -56,10 +60,17 @@ def dev_cmd(
     if reset:
         _reset(rt, settings.data_dir)
     err = rt.io.err
+    # The one place the dev log is filtered: each state change with -v; by default each
+    # invocation's end, every failure and retry; with -q failures and retries only.
+    shown = logging.DEBUG if rt.verbose else logging.WARNING if rt.output.quiet else logging.INFO
 
-    def log(line: str) -> None:
-        stamp = time.strftime("%H:%M:%S")
-        err.write(f"{stamp} {line}\n")
+    def log(level: int, line: str) -> None:
+        if level >= shown:
+            err.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+            err.flush()
+
+    def stopping() -> None:
+        err.write(f"{time.strftime('%H:%M:%S')} stopping\n")
         err.flush()
 
     def ready(admin_url: str, ingress_url: str) -> None:
@@ -89,6 +100,7 @@ def dev_cmd(
                 ingress_port=ingress_port,
                 on_log=log,
                 on_ready=ready,
+                on_stopping=stopping,
             )
         )
     except DevError as e:

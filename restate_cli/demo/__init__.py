@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -45,7 +46,8 @@ def _free_port() -> int:
 class Demo:
     """The sample services of one data directory, and what was done with them there."""
 
-    def __init__(self, data_dir: Path, log: Callable[[str], None]) -> None:
+    def __init__(self, data_dir: Path, log: Callable[[int, str], None]) -> None:
+        """``log(level, line)``: the dev log, at ``logging`` levels."""
         self.data_dir = data_dir
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
@@ -65,13 +67,14 @@ class Demo:
             import restate  # noqa: F401
         except ImportError:
             self.log(
-                "demo: the sample services need restate-sdk and hypercorn: pip install 'restate-cli[demo]'"
+                logging.WARNING,
+                "demo: the sample services need restate-sdk and hypercorn: pip install 'restate-cli[demo]'",
             )
             return False
         port = self.state.get("port")
         if not isinstance(port, int) or not _port_free(port):
             if isinstance(port, int):
-                self.log(f"demo: port {port} of the sample services is in use; moving them")
+                self.log(logging.WARNING, f"demo: port {port} of the sample services is in use; moving them")
             self.state["port"] = port = _free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with (self.data_dir / "demo-services.log").open("ab") as log_file:
@@ -83,6 +86,9 @@ class Demo:
                     "restate_cli.demo.services:app",
                     "--bind",
                     f"127.0.0.1:{port}",
+                    # dev has let go of their attempts by then: nothing to wait for
+                    "--graceful-timeout",
+                    "0",
                 ],
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -96,7 +102,10 @@ class Demo:
                 if httpx.get(f"{self.uri}health", timeout=1).status_code == 200:
                     return True
             time.sleep(0.05)
-        self.log(f"demo: the sample services did not start (see {self.data_dir / 'demo-services.log'})")
+        self.log(
+            logging.WARNING,
+            f"demo: the sample services did not start (see {self.data_dir / 'demo-services.log'})",
+        )
         self.stop()
         return False
 
@@ -114,14 +123,15 @@ class Demo:
             self._save()
             if self.state.get("traffic_sent"):
                 self.log(
+                    logging.INFO,
                     "demo: the sample traffic was sent when this data directory was new "
-                    "(`restate-cli dev --demo --reset` starts over)"
+                    "(`restate-cli dev --demo --reset` starts over)",
                 )
                 return
             await send_traffic(http, ingress_url)
         self.state["traffic_sent"] = True
         self._save()
-        self.log("demo: sample traffic sent; try `restate-cli invocations list --all`")
+        self.log(logging.INFO, "demo: sample traffic sent; try `restate-cli invocations list --all`")
 
     async def _register(self, http: Any, admin_url: str) -> str | None:
         dep_id = self.state.get("deployment_id")
@@ -136,7 +146,9 @@ class Demo:
         else:  # new, or at the same endpoint: discover again (the services may have changed)
             r = await http.post(f"{admin_url}deployments", json={"uri": self.uri, "force": True})
         if r.status_code >= 300:
-            self.log(f"demo: registering the sample services failed: {r.status_code} {r.text}")
+            self.log(
+                logging.WARNING, f"demo: registering the sample services failed: {r.status_code} {r.text}"
+            )
             return None
         return r.json()["id"]
 

@@ -77,10 +77,12 @@ async def serve(
     host: str = "127.0.0.1",
     admin_port: int = 9070,
     ingress_port: int = 8080,
-    on_log: Callable[[str], None] | None = None,
+    on_log: Callable[[int, str], None] | None = None,
     on_ready: Callable[[str, str], object] | None = None,
+    on_stopping: Callable[[], object] | None = None,
 ) -> None:
-    """Run until SIGINT or SIGTERM."""
+    """Run until SIGINT or SIGTERM. ``on_log(level, line)``: the engine's log lines, at
+    ``logging`` levels; ``on_stopping``: the signal has arrived."""
     from restate_cli.embedded.api import admin_api
     from restate_cli.embedded.api.ingress_api import Ingress
 
@@ -116,6 +118,8 @@ async def serve(
             on_ready(admin_url, ingress_url)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        if stopped.done() and on_stopping is not None:
+            on_stopping()
         for s in servers:
             s.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
