@@ -99,7 +99,7 @@ def test_default_one_line_per_finished_invocation_and_every_retry(data: Path) ->
 
 
 def test_verbose_logs_each_state_change_in_order(data: Path) -> None:
-    dev = Dev(data, "-v")
+    dev = Dev(data, "-v")  # a global option: `dev -v` works too
     ids = traffic(dev.backend)
     dev.stop()
     assert dev.lines_of(ids["done"]) == ["accepted from ingress", "running", "completed"], dev.err
