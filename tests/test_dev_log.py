@@ -19,7 +19,7 @@ from support.processes import ServiceProcess
 
 
 class Dev:
-    """``restate-cli [FLAGS] dev --random-ports`` over ``data``, its stderr in a file."""
+    """``restate-cli dev --random-ports [FLAGS]`` over ``data``, its stderr in a file."""
 
     def __init__(self, data: Path, *flags: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
@@ -27,7 +27,7 @@ class Dev:
         data.mkdir(parents=True, exist_ok=True)
         self.err_path = data / f"dev-{time.monotonic_ns()}.err"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "restate_cli", *flags, "dev", "--random-ports"],
+            [sys.executable, "-m", "restate_cli", "dev", "--random-ports", *flags],
             stdout=subprocess.DEVNULL,
             stderr=self.err_path.open("w"),
             env=env,
@@ -99,7 +99,7 @@ def test_default_one_line_per_finished_invocation_and_every_retry(data: Path) ->
 
 
 def test_verbose_logs_each_state_change_in_order(data: Path) -> None:
-    dev = Dev(data, "-v")  # a global option: `dev -v` works too
+    dev = Dev(data, "-v")
     ids = traffic(dev.backend)
     dev.stop()
     assert dev.lines_of(ids["done"]) == ["accepted from ingress", "running", "completed"], dev.err
