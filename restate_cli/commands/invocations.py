@@ -255,6 +255,10 @@ def _watch(rt: Runtime, watch: bool, interval: float, show) -> None:
         while True:
             if rt.io.stdout_tty:
                 console.clear()
+                if client.offline_notice is not None:  # cleared with the screen: say it again
+                    from restate_cli.render.output import notice
+
+                    notice(rt.io, client.offline_notice)
             await show(client)
             await asyncio.sleep(interval)
 
