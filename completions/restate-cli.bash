@@ -32,7 +32,7 @@ _restate_cli_node() {
         _rc_args='12'
         ;;
     'invocations tree')
-        _rc_flags='-w --watch -h --help'
+        _rc_flags='--subtree -w --watch -h --help'
         _rc_vopts='--depth -n --interval'
         _rc_args='12'
         ;;
@@ -143,7 +143,7 @@ _restate_cli_node() {
         _rc_args='9'
         ;;
     'dev')
-        _rc_flags='--random-ports --demo -h --help'
+        _rc_flags='--random-ports --demo --reset -h --help'
         _rc_vopts='--admin-port --ingress-port'
         ;;
     'completions')

@@ -62,6 +62,11 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
     ("args", "message"),
     [
         (["inv", "ls", "--status", "bogus"], "unknown status 'bogus'"),
+        (["inv", "ls", "--status", "runing"], "unknown status 'runing'. Did you mean 'running'"),
+        (["inv", "ls", "--status", "backingoff"], "Did you mean 'backing-off'?"),
+        (["inv", "ls", "--completion-result", "sucess"], "Did you mean 'success'?"),
+        (["-o", "tvs", "inv", "ls"], "'tvs' is not one of plain, tsv, markdown. Did you mean 'tsv'?"),
+        (["--time-format", "iso", "inv", "ls"], "Did you mean 'iso8601'?"),
         (["inv", "ls", "--completion-result", "success", "--all"], "cannot be combined with --all"),
         (["inv", "ls", "--limit", "0"], "--limit must be at least 1"),
         (["inv", "ls", "-n", "0", "-w"], "-n/--interval must be positive"),
@@ -108,3 +113,24 @@ def test_unusable_data_directory_is_one_clear_line(cli_offline, tmp_path, args: 
     assert r.code == 1
     assert r.err.startswith(f"Error: cannot open the embedded runtime's data in {bad}")
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_usage_lines_name_arguments_plainly(cli_offline) -> None:
+    """Typer writes a required argument as ``{query}``; ours say ``QUERY``."""
+    import typer
+
+    from restate_cli.app import app
+
+    root = typer.main.get_command(app)
+    seen = 0
+    for group_name in root.list_commands(None):
+        group = root.get_command(None, group_name)
+        for name in getattr(group, "list_commands", lambda _: [None])(None):
+            argv = [group_name] + ([name] if name else [])
+            usage = cli_offline(*argv, "--help").out.splitlines()[0]
+            assert usage.startswith("Usage: restate-cli ") and "{" not in usage, usage
+            seen += 1
+    assert seen > 20
+    r = cli_offline("inv", "cancel")
+    assert r.code == 2 and "Usage: restate-cli invocations cancel [OPTIONS] QUERY" in r.err, r
+    assert "Missing argument 'QUERY'" in r.err

@@ -62,7 +62,7 @@ class Outcome:
         data: dict[str, Any] = {
             "id": self.ref.id,
             "target": self.ref.target,
-            "status": _shown_status(self.ref.status),
+            "status": self.ref.shown_status,
             "ok": self.ok,
             "http_status": self.http_status,
             "error": self.error,
@@ -70,7 +70,3 @@ class Outcome:
         if self.new_invocation_id is not None or self.ref.status == "completed":
             data["new_invocation_id"] = self.new_invocation_id
         return data
-
-
-def _shown_status(raw: str | None) -> str | None:
-    return {"inboxed": "pending", "invoked": "running"}.get(raw or "", raw)

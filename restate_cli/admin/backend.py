@@ -26,4 +26,9 @@ def open_client(settings: Settings) -> AdminClient:
         return AdminClient(settings, base_url=dev["admin_url"])
     from restate_cli.embedded.inprocess import admin_app
 
-    return AdminClient(settings, app=admin_app(settings.data_dir), base_url="http://embedded/")
+    return AdminClient(
+        settings,
+        app=admin_app(settings.data_dir),
+        base_url="http://embedded/",
+        offline_dir=settings.data_dir,
+    )

@@ -31,6 +31,7 @@ class Invocation(_Model):
     created_at: Timestamp | None = None
     modified_at: Timestamp | None = None
     scheduled_start_at: Timestamp | None = None
+    running_at: Timestamp | None = None
     completed_at: Timestamp | None = None
     idempotency_key: str | None = None
     invoked_by: str | None = None
@@ -57,6 +58,7 @@ class Invocation(_Model):
     completion_result: str | None = None
     completion_failure: str | None = None
     journal_size: int | None = None
+    journal_commands_size: int | None = None
 
     @property
     def deployment_id(self) -> str | None:
@@ -74,6 +76,11 @@ class InvocationRef(_Model):
     target: str = ""
     target_service_ty: str | None = None
     status: str | None = None
+
+    @property
+    def shown_status(self) -> str:
+        """The status as ``list`` names it (the resolver reads raw ``sys_invocation_status``)."""
+        return {"inboxed": "pending", "invoked": "running"}.get(self.status or "", self.status or "")
 
 
 class JournalEntry(_Model):

@@ -169,6 +169,17 @@ def resolve(query: str, raw_statuses: Sequence[str], *, negate: bool = False, li
     )
 
 
+def statuses_of(query: str) -> str:
+    """How many invocations a QUERY matches in each raw status (when an action found none)."""
+    return (
+        f"SELECT status, COUNT(1) AS n FROM sys_invocation_status WHERE {query_filter(query)} GROUP BY status"
+    )
+
+
+def service_names() -> str:
+    return "SELECT name FROM sys_service ORDER BY name"
+
+
 # -- call trees ---------------------------------------------------------------------------
 
 # The sys_invocation columns a call-tree node needs (present on restate-server 1.6 and 1.7).
@@ -191,6 +202,8 @@ TREE_COLUMNS = (
     "restarted_from",
     "completion_result",
     "completion_failure",
+    "retry_count",
+    "journal_commands_size",
 )
 _TREE_SELECT = f"SELECT {', '.join(TREE_COLUMNS)} FROM sys_invocation"
 

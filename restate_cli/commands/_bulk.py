@@ -24,13 +24,14 @@ PREVIEW_ROWS = 500
 IMPACT_VERBS = ("cancel", "kill")  # actions that travel down call trees
 
 
+# What to use instead, when the query matches invocations only in these (raw) statuses.
 _OTHER_COMMAND = {
-    "cancel": "To remove a completed invocation, use 'purge'.",
-    "kill": "To remove a completed invocation, use 'purge'.",
-    "purge": "To stop a running invocation, use 'cancel' or 'kill'.",
-    "restart": "",
-    "resume": "",
-    "pause": "",
+    "cancel": ({"completed"}, "To remove a completed invocation, use 'purge'."),
+    "kill": ({"completed"}, "To remove a completed invocation, use 'purge'."),
+    "purge": (
+        {"inboxed", "scheduled", "invoked", "suspended", "paused"},
+        "To stop an invocation that has not completed, use 'cancel' or 'kill'.",
+    ),
 }
 
 
@@ -68,6 +69,43 @@ async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]
         )
     rows = await client.query(sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit))
     return [InvocationRef.model_validate(r) for r in rows]
+
+
+async def nothing_found(client: AdminClient, opts: BulkOptions) -> NotFound:
+    """Why the query selected nothing: no such invocation or service, or none in a status
+    this action works on (and, if another command would act on them, which)."""
+    from restate_cli.admin import sql
+    from restate_cli.errors import did_you_mean
+
+    a, query = opts.action, opts.query.strip().rstrip("/")
+    found = {
+        r["status"]: int(r.get("n", 0)) for r in await client.query(sql.statuses_of(query)) if "status" in r
+    }
+    if not found:
+        if query.startswith("inv_"):
+            return NotFound(f"invocation {query} not found on {client.server}")
+        service = query.split("/", 1)[0]
+        names = [str(r["name"]) for r in await client.query(sql.service_names()) if "name" in r]
+        if service not in names:
+            return NotFound(f"no service {service!r} on {client.server}.{did_you_mean(service, names)}")
+        return NotFound(f"no invocations match {opts.query!r}")
+    have = ", ".join(
+        f"{n} {_shown(status)}" for status, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    message = (
+        f"no invocations found for query {opts.query!r}: {a.verb} works only on "
+        f"{a.works_on} invocations, and it matches {have}."
+    )
+    statuses, note = _OTHER_COMMAND.get(a.verb, (set(), ""))
+    if note and statuses & set(found):
+        message += f" {note}"
+    return NotFound(message)
+
+
+def _shown(raw: str) -> str:
+    from restate_cli.admin.models import InvocationRef
+
+    return InvocationRef(id="", status=raw).shown_status
 
 
 async def execute(
@@ -114,6 +152,26 @@ async def impact_of(client: AdminClient, verb: str, refs: list[InvocationRef]) -
         return None
 
 
+async def view_statuses(
+    client: AdminClient, refs: list[InvocationRef], impact: Impact | None
+) -> list[InvocationRef]:
+    """``refs`` with the statuses ``list`` shows: the resolver's raw ``invoked`` becomes
+    running, backing-off or ready (from the impact preview's rows, or one more read)."""
+    invoked = [r.id for r in refs if r.status == "invoked"]
+    if not invoked:
+        return refs
+    if impact is not None:
+        known = {i: e.node.status for i, e in impact.entries.items()}
+    else:
+        from restate_cli.admin.tree import TreeReader
+
+        known = {i: inv.status for i, inv in (await TreeReader(client).invocations(invoked)).items()}
+    return [
+        r.model_copy(update={"status": known[r.id]}) if r.status == "invoked" and r.id in known else r
+        for r in refs
+    ]
+
+
 def run(rt: Runtime, opts: BulkOptions) -> None:
     """The whole command: resolve → preview → confirm → act → report.
 
@@ -129,15 +187,13 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
     io, out = rt.io, rt.output
     with_impact = a.verb in IMPACT_VERBS and (out.json or not out.machine)
 
-    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None] | None:
+    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None, bool] | None:
         refs = await resolve(client, opts)
         if not refs:
-            note = _OTHER_COMMAND[a.verb]
-            raise NotFound(
-                f"no invocations found for query {opts.query!r}; {a.verb} works only on "
-                f"{a.works_on} invocations." + (f" {note}" if note else "")
-            )
+            raise await nothing_found(client, opts)
         impact = await impact_of(client, a.verb, refs) if with_impact else None
+        if not out.quiet:
+            refs = await view_statuses(client, refs, impact)
         if opts.dry_run:
             view.dry_run(io, out, a, opts.query, refs, impact)
             return None
@@ -154,19 +210,21 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
         )
         with view.progress(io, len(refs)) as tick:
             outcomes = await execute(client, opts, refs, tick)
-        if impact is not None and opts.wait > 0:
+        # Offline, nothing carries a cancel out (or ends what a kill reaches) until `dev`
+        # starts: there is nothing to wait for.
+        if impact is not None and opts.wait > 0 and client.offline_dir is None:
             from restate_cli.admin.impact import settle
             from restate_cli.render.impact import checking
 
             with checking(io):
                 await settle(client, impact, [o.ref.id for o in outcomes if o.ok], timeout=opts.wait)
-        return outcomes, impact
+        return outcomes, impact, client.offline_dir is not None
 
     done = run_with_client(rt, work)
     if done is None:
         return
-    outcomes, impact = done
-    view.report(io, out, a, opts.query, outcomes, impact)
+    outcomes, impact, offline = done
+    view.report(io, out, a, opts.query, outcomes, impact, offline=offline)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise CliError(f"failed to {a.verb} {len(failed)} of {len(outcomes)} invocations")

@@ -21,12 +21,19 @@ def runtime(ctx: typer.Context) -> Runtime:
 
 
 def run_with_client(rt: Runtime, work: Callable[[AdminClient], Awaitable[T]]) -> T:
-    """Run ``work`` with a fresh admin client in a new event loop, then close the client."""
+    """Run ``work`` with a fresh admin client in a new event loop, then close the client.
+
+    Over an offline store (no ``dev`` serves it), say so first, once.
+    """
 
     results: list[T] = []
 
     async def go() -> None:
         client = rt.client()
+        if client.offline_notice is not None:
+            from restate_cli.render.output import notice
+
+            notice(rt.io, client.offline_notice)
         try:
             results.append(await work(client))
         finally:

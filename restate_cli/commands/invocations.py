@@ -12,7 +12,7 @@ import typer
 
 from restate_cli.app import group
 from restate_cli.commands._common import check_limit, runtime, split_list
-from restate_cli.errors import UsageError
+from restate_cli.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:
     from restate_cli.admin.client import AdminClient
@@ -40,7 +40,7 @@ QUERY_HELP = "An invocation id, or a target: Service, Service/handler, Object/ke
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    query: str | None = typer.Argument(None, help=QUERY_HELP, show_default=False),
+    query: str | None = typer.Argument(None, metavar="QUERY", help=QUERY_HELP, show_default=False),
     status: list[str] = typer.Option(
         [], "--status", help=f"Only these statuses ({', '.join(STATUS_VALUES)})"
     ),
@@ -75,10 +75,14 @@ def list_cmd(
     statuses = [s.lower() for s in split_list(status)]
     bad = [s for s in statuses if s not in STATUS_VALUES]
     if bad:
-        raise UsageError(f"unknown status {bad[0]!r}; choose from {', '.join(STATUS_VALUES)}")
+        raise UsageError(
+            f"unknown status {bad[0]!r}.{did_you_mean(bad[0], STATUS_VALUES)}",
+            hint=f"choose from {', '.join(STATUS_VALUES)}",
+        )
     result = completion_result.lower() if completion_result else None
     if result not in (None, "success", "failure"):
-        raise UsageError("--completion-result must be success or failure")
+        hint = did_you_mean(result or "", ("success", "failure"))
+        raise UsageError(f"--completion-result must be success or failure.{hint}")
     if result and (all_ or statuses):
         raise UsageError("--completion-result cannot be combined with --all or --status")
     check_limit(limit)
@@ -190,24 +194,29 @@ def tree_cmd(
     depth: int | None = typer.Option(
         None, "--depth", metavar="N", help="Show at most N levels below the invocation"
     ),
+    subtree: bool = typer.Option(
+        False, "--subtree", help="Only the invocation and its descendants, not the whole tree"
+    ),
     watch: bool = typer.Option(False, "-w", "--watch", help="Refresh continuously"),
     interval: float = typer.Option(1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"),
 ) -> None:
-    """Show an invocation's call tree: its callers and everything it started.
+    """Show the call tree an invocation belongs to, from its root, with this one marked.
 
-    The callers go up to the root (ingress, subscription or restart); below the invocation
-    comes every invocation it started, with how (awaited call, one-way send, delayed send
-    and when it is due) and its status."""
+    The root is where the tree started (ingress, subscription or restart); below it comes
+    every invocation started from there, with how (awaited call, one-way send, delayed send
+    and when it is due) and its status. --subtree shows only what this invocation started."""
     rt = runtime(ctx)
     invocation_id = _invocation_id(invocation_id)
     if depth is not None and depth < 0:
         raise UsageError("--depth must be 0 or more")
     if interval <= 0:
         raise UsageError("-n/--interval must be positive")
-    _watch(rt, watch, interval, lambda client: _tree(rt, client, invocation_id, depth))
+    _watch(rt, watch, interval, lambda client: _tree(rt, client, invocation_id, depth, subtree))
 
 
-async def _tree(rt: Runtime, client: AdminClient, invocation_id: str, depth: int | None) -> None:
+async def _tree(
+    rt: Runtime, client: AdminClient, invocation_id: str, depth: int | None, subtree: bool
+) -> None:
     import time
 
     from restate_cli.admin.tree import fetch_tree
@@ -216,7 +225,7 @@ async def _tree(rt: Runtime, client: AdminClient, invocation_id: str, depth: int
     from restate_cli.render.timefmt import now
 
     started = time.perf_counter()
-    tree = await fetch_tree(client, invocation_id, depth=depth)
+    tree = await fetch_tree(client, invocation_id, depth=depth, subtree=subtree)
     elapsed = time.perf_counter() - started
     out = rt.output
     if out.json:
@@ -246,6 +255,10 @@ def _watch(rt: Runtime, watch: bool, interval: float, show) -> None:
         while True:
             if rt.io.stdout_tty:
                 console.clear()
+                if client.offline_notice is not None:  # cleared with the screen: say it again
+                    from restate_cli.render.output import notice
+
+                    notice(rt.io, client.offline_notice)
             await show(client)
             await asyncio.sleep(interval)
 
@@ -285,7 +298,7 @@ WAIT_HELP = (
 @app.command("cancel")
 def cancel_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     kill: bool = typer.Option(
         False, "--kill", help="Kill instead: stop at once, without running compensations"
     ),
@@ -303,7 +316,7 @@ def cancel_cmd(
 @app.command("kill")
 def kill_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
     wait: float = typer.Option(3.0, "--wait", metavar="SECONDS", help=WAIT_HELP),
@@ -319,7 +332,7 @@ def kill_cmd(
 @app.command("purge")
 def purge_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
@@ -330,7 +343,7 @@ def purge_cmd(
 @app.command("pause")
 def pause_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
@@ -341,7 +354,7 @@ def pause_cmd(
 @app.command("resume")
 def resume_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     deployment: str | None = typer.Option(
         None,
         "--deployment",
@@ -368,7 +381,7 @@ def resume_cmd(
 @app.command("restart-as-new")
 def restart_cmd(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help=QUERY_HELP),
+    query: str = typer.Argument(..., metavar="QUERY", help=QUERY_HELP),
     limit: int = typer.Option(500, "--limit", help=LIMIT_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:

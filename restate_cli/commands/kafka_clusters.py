@@ -275,7 +275,7 @@ def delete_cmd(
                 + ", ".join(f"{s.id} ({s.source} → {s.sink})" for s in subs),
                 hint=f"delete {'it' if len(subs) == 1 else 'them'} first (restate-cli sub rm "
                 + " ".join(s.id for s in subs)
-                + "), or pass --force to orphan them",
+                + f"), or pass --force to orphan {'it' if len(subs) == 1 else 'them'}",
             )
         if not rt.output.machine:
             view.print_cluster_delete_preview(rt.io, rt.output, cluster)

@@ -81,6 +81,17 @@ def _published(data_dir: Path) -> dict[str, Any] | None:
     return info if isinstance(info, dict) else None
 
 
+def serving_message(data_dir: Path) -> str | None:
+    """ "another restate-cli dev … already serves DIR …", or None when none does."""
+    other = running_dev(data_dir)
+    if other is None:
+        return None
+    return (
+        f"another restate-cli dev (pid {other.get('pid', '?')}) already serves {data_dir} "
+        f"at {other.get('admin_url', '?')}"
+    )
+
+
 class DevLock:
     """The lock a dev process holds for its lifetime."""
 

@@ -57,6 +57,13 @@ def store_error(data_dir: Path, e: Exception, doing: str = "open") -> DataDirErr
     return DataDirError(f"cannot {doing} {where}: {reason}")
 
 
+def wipe_store(data_dir: Path) -> None:
+    """Delete the store of ``data_dir`` (invocations, deployments, subscriptions, ...):
+    the next runtime starts empty. The caller holds the directory's ``DevLock``."""
+    for suffix in ("", "-wal", "-shm"):
+        (data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
+
+
 class Runtime:
     """The store, the engine, and the deployment registry of one data directory.
 
@@ -149,6 +156,55 @@ class Runtime:
         dep_id = existing["id"] if existing else ids.format_short_id("dp", ids.new_uuid())
         if dry_run:
             return 200, self._registration(dep_id, manifest)
+        self._save_deployment(dep_id, uri, manifest, additional_headers, existing)
+        self.engine.log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
+        return (200 if existing else 201), self._registration(dep_id, manifest)
+
+    async def update_deployment(
+        self,
+        dep: dict[str, Any],
+        *,
+        uri: str | None,
+        additional_headers: dict[str, str] | None,
+        overwrite: bool,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Point a deployment at another endpoint (or change its headers), keeping its id:
+        invocations pinned to it go on there. As on restate-server, the endpoint is
+        discovered, but its services replace the recorded ones only with ``overwrite``."""
+        from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
+
+        uri = dep["uri"] if uri is None else (uri if uri.endswith("/") else uri + "/")
+        other = self.store.deployment_by_uri(uri)
+        if other is not None and other["id"] != dep["id"]:  # one deployment per endpoint here
+            raise EngineError(
+                409,
+                f"[META0004] the endpoint {uri} is already registered as {other['id']}",
+                restate_code="META0004",
+            )
+        headers = additional_headers
+        if headers is None:
+            headers = json.loads(dep["additional_headers"] or "{}")
+        try:
+            manifest = await discover(uri, headers=headers)
+        except DiscoveryError as e:
+            raise EngineError(500, f"[META0003] {e}", restate_code="META0003") from None
+        if not dry_run:
+            self._save_deployment(dep["id"], uri, manifest, headers, dep, services=overwrite)
+            self.engine.log(f"updated deployment {dep['id']}: now at {uri}")
+        return self.deployment_json(self.store.deployment(dep["id"]) or dep, full=True)
+
+    def _save_deployment(
+        self,
+        dep_id: str,
+        uri: str,
+        manifest: Any,
+        additional_headers: dict[str, str],
+        existing: dict[str, Any] | None,
+        *,
+        services: bool = True,
+    ) -> None:
+        """Record a deployment (and, unless told not to, its services) in one transaction."""
         now = now_ms()
         with self.store.tx() as c:
             self.store.save_deployment(
@@ -166,7 +222,7 @@ class Runtime:
                     "manifest": json.dumps(manifest.raw),
                 },
             )
-            for svc in services:
+            for svc in manifest.raw.get("services", []) if services else ():
                 current = self.store.service(svc["name"], c)
                 self.store.save_service(
                     c,
@@ -179,8 +235,6 @@ class Runtime:
                         "manifest": json.dumps(svc),
                     },
                 )
-        self.engine.log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
-        return (200 if existing else 201), self._registration(dep_id, manifest)
 
     def _registration(self, dep_id: str, manifest: Any) -> dict[str, Any]:
         services = [self.service_json(s) for s in self.store.services() if s["deployment_id"] == dep_id]

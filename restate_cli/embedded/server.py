@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from restate_cli.embedded.locate import DevLock, running_dev
+from restate_cli.embedded.locate import DevLock, serving_message
 from restate_cli.embedded.runtime import Runtime
 
 GRACE_SECONDS = 3.0
@@ -111,10 +111,11 @@ async def serve(
     host: str = "127.0.0.1",
     admin_port: int = 9070,
     ingress_port: int = 8080,
-    on_log: Callable[[str], None] | None = None,
+    on_log: Callable[[int, str], None] | None = None,
     on_ready: Callable[[str, str], object] | None = None,
 ) -> None:
-    """Run until SIGINT or SIGTERM (see ``GRACE_SECONDS``)."""
+    """Run until SIGINT or SIGTERM (see ``GRACE_SECONDS``). ``on_log(level, line)``: the
+    engine's log lines, at ``logging`` levels (what the stop says is a warning)."""
     from restate_cli.embedded.api import admin_api
     from restate_cli.embedded.api.ingress_api import Ingress
 
@@ -124,11 +125,7 @@ async def serve(
     except OSError as e:
         raise DevError(f"cannot use the data directory {data_dir}: {e.strerror}") from None
     if not acquired:
-        other = running_dev(data_dir) or {}
-        raise DevError(
-            f"another restate-cli dev (pid {other.get('pid', '?')}) already serves {data_dir} "
-            f"at {other.get('admin_url', '?')}"
-        )
+        raise DevError(serving_message(data_dir) or f"another restate-cli dev already serves {data_dir}")
     admin_sock = ingress_sock = None
     try:
         admin_sock = _listen(host, admin_port)
@@ -141,7 +138,7 @@ async def serve(
         admin_app = admin_api.build(rt)
         admin_app.abandoned = asyncio.Event()
         servers = [_server(admin_app, admin_sock), _server(Ingress(rt), ingress_sock)]
-        stopping = _Stopping(on_log or (lambda line: None), lock.release)
+        stopping = _Stopping(lambda line: on_log(logging.WARNING, line) if on_log else None, lock.release)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.signal, sig)

@@ -80,6 +80,25 @@ def build(rt: Runtime) -> asgi.App:
     async def get_deployment(req: Request) -> Response:
         return json_response(rt.deployment_json(deployment_or_404(req), full=True))
 
+    async def update_deployment(req: Request) -> Response:
+        dep = deployment_or_404(req)
+        body = asgi.require_json(req)
+        uri = body.get("uri") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or (uri is not None and not (isinstance(uri, str) and _is_url(uri))):
+            raise asgi.schema_error("data did not match any variant of untagged enum UpdateDeploymentRequest")
+        headers = body.get("additional_headers")
+        if headers is not None and not isinstance(headers, dict):
+            raise asgi.schema_error("additional_headers: invalid type, expected a map")
+        return json_response(
+            await rt.update_deployment(
+                dep,
+                uri=uri,
+                additional_headers=headers,
+                overwrite=bool(body.get("overwrite")),
+                dry_run=bool(body.get("dry_run")),
+            )
+        )
+
     async def delete_deployment(req: Request) -> Response:
         dep = deployment_or_404(req)
         force = _bool_param(req, "force", False)
@@ -213,6 +232,7 @@ def build(rt: Runtime) -> asgi.App:
         ("GET", "/deployments", list_deployments),
         ("POST", "/deployments", create_deployment),
         ("GET", "/deployments/{deployment}", get_deployment),
+        ("PATCH", "/deployments/{deployment}", update_deployment),
         ("DELETE", "/deployments/{deployment}", delete_deployment),
         ("GET", "/services", list_services),
         ("GET", "/services/{service}", get_service),

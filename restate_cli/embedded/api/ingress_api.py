@@ -12,7 +12,7 @@ from restate_cli import ids
 from restate_cli.embedded.api import asgi
 from restate_cli.embedded.api.asgi import Request, Response, json_response
 from restate_cli.embedded.engine import Result, Target, Tx
-from restate_cli.embedded.engine.model import workflow_run_id
+from restate_cli.embedded.engine.model import CHANGE, workflow_run_id
 from restate_cli.embedded.errors import EngineError, storage_error
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.runtime import Runtime
@@ -153,6 +153,7 @@ class Ingress:
             existing = self.engine.existing(tx, target, idem)
             if existing is not None:
                 return existing.id, True, existing.scheduled_start_at
+            first = len(tx.fx.logs)  # "accepted" goes before what create logs (scheduled, pending)
             inv = self.engine.create(
                 tx,
                 target,
@@ -162,7 +163,7 @@ class Ingress:
                 idempotency_key=ids.new_ulid_string() if generated else idem,
                 start_at=tx.now + delay_ms if delay_ms else None,
             )
-            tx.fx.logs.append(f"{inv.id} {inv.target}: accepted from ingress")
+            tx.fx.logs.insert(first, (CHANGE, f"{inv.id} {inv.target}: accepted from ingress"))
             return inv.id, False, inv.scheduled_start_at
 
         inv_id, existed, start_at = self.engine.transact(work)

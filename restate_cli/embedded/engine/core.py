@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from restate_cli.embedded.engine import attempt, commands, ingress, ops, timers
-from restate_cli.embedded.engine.model import Attempt, Effects, Result, Target, Tx, result_of
+from restate_cli.embedded.engine.model import END, Attempt, Effects, Result, Target, Tx, result_of
 from restate_cli.embedded.errors import EngineError, storage_error
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.store import Conn, Inv, Store, now_ms
@@ -44,7 +44,7 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         self._client: Any = None
         self._stopping = False
-        self.on_log: Callable[[str], None] | None = None
+        self.on_log: Callable[[int, str], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -78,11 +78,12 @@ class Engine:
                 if not f.done():
                     f.set_exception(stopped)  # the caller is answered, not dropped
 
-    def log(self, line: str) -> None:
+    def log(self, line: str, level: int = END) -> None:
+        """A line for the dev log, at a ``logging`` level (model: CHANGE, END, FAILURE)."""
         if self.on_log is not None:
-            self.on_log(line)
+            self.on_log(level, line)
         else:
-            log.info(line)
+            log.log(level, line)
 
     # -- transactions ----------------------------------------------------------------
 
@@ -110,8 +111,8 @@ class Engine:
         return result
 
     def _apply(self, fx: Effects) -> None:
-        for line in fx.logs:
-            self.log(line)
+        for level, line in fx.logs:
+            self.log(line, level)
         for inv_id in fx.abort:
             task = self._attempts.get(inv_id)
             if task is not None and task is not asyncio.current_task():
