@@ -82,20 +82,14 @@ def build(rt: Runtime) -> asgi.App:
 
     async def update_deployment(req: Request) -> Response:
         dep = deployment_or_404(req)
-        body = asgi.require_json(req)
-        uri = body.get("uri") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or (uri is not None and not (isinstance(uri, str) and _is_url(uri))):
-            raise asgi.schema_error("data did not match any variant of untagged enum UpdateDeploymentRequest")
-        headers = body.get("additional_headers")
-        if headers is not None and not isinstance(headers, dict):
-            raise asgi.schema_error("additional_headers: invalid type, expected a map")
+        update = inputs.deployment_update(asgi.require_json(req))
         return json_response(
             await rt.update_deployment(
                 dep,
-                uri=uri,
-                additional_headers=headers,
-                overwrite=bool(body.get("overwrite")),
-                dry_run=bool(body.get("dry_run")),
+                uri=update.uri,
+                additional_headers=update.additional_headers,
+                overwrite=update.overwrite,
+                dry_run=update.dry_run,
             )
         )
 

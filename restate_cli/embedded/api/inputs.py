@@ -36,6 +36,37 @@ def registration(body: Any) -> Registration:
         headers = {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise untagged
+    _check_uri(uri, untagged)
+    return Registration(uri, headers, bool(body.get("force")), bool(body.get("dry_run")))
+
+
+@dataclass(frozen=True)
+class DeploymentUpdate:
+    uri: str | None
+    additional_headers: dict[str, str] | None
+    overwrite: bool
+    dry_run: bool
+
+
+def deployment_update(body: Any) -> DeploymentUpdate:
+    """``PATCH /deployments/{id}``: a new URI and/or headers, checked as a registration's."""
+    untagged = schema_error("data did not match any variant of untagged enum UpdateDeploymentRequest")
+    if not isinstance(body, dict):
+        raise untagged
+    uri, headers = body.get("uri"), body.get("additional_headers")
+    if uri is not None:
+        if not isinstance(uri, str):
+            raise untagged
+        _check_uri(uri, untagged)
+    if headers is not None and (
+        not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values())
+    ):
+        raise untagged
+    return DeploymentUpdate(uri, headers, bool(body.get("overwrite")), bool(body.get("dry_run")))
+
+
+def _check_uri(uri: str, untagged: HttpError) -> None:
+    """An absolute URI with a host, in characters the http crate takes."""
     if len(uri) > MAX_URI_LENGTH or _URI_REFUSED.search(uri):
         raise untagged
     if not _SCHEME.match(uri):
@@ -50,7 +81,6 @@ def registration(body: Any) -> Registration:
         raise untagged from None
     if not parts.netloc or not parts.hostname:
         raise untagged
-    return Registration(uri, headers, bool(body.get("force")), bool(body.get("dry_run")))
 
 
 def state_update(request: Request, body: Any) -> tuple[str, dict[bytes, bytes]]:
