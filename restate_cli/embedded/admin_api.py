@@ -118,15 +118,16 @@ def build(rt: Runtime) -> asgi.App:
         body = asgi.require_json(req)
         if not isinstance(body, dict):
             raise asgi.schema_error("invalid type: expected a map at line 1 column 1")
-        if "public" in body and not isinstance(body["public"], bool):
-            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
+        changes = _service_changes(body)
         name = req.params["service"]
-        if rt.store.service(name) is None:
+        svc = rt.store.service(name)
+        if svc is None:
             raise HttpError(404, f"not found in the schema registry: service with name '{name}'")
-        if "public" in body:
-            with rt.store.tx() as c:
-                rt.store.set_service_public(c, name, body["public"])
-        return json_response(rt.service_json(rt.store.service(name)))  # type: ignore[arg-type]
+        if "workflowCompletionRetention" in changes and svc["ty"] != "workflow":
+            raise HttpError(
+                400, f"modifying retention time for service type {_TY_NAMES[svc['ty']]} is unsupported"
+            )
+        return json_response(rt.modify_service(name, changes))
 
     async def list_handlers(req: Request) -> Response:
         return json_response({"handlers": rt.service_json(service_or_404(req))["handlers"]})
@@ -143,16 +144,21 @@ def build(rt: Runtime) -> asgi.App:
 
     async def modify_state(req: Request) -> Response:
         body = asgi.require_json(req)
-        if not isinstance(body, dict) or not isinstance(body.get("object_key"), str):
+        if not isinstance(body, dict):
+            raise asgi.schema_error("invalid type: expected a map at line 1 column 1")
+        if not isinstance(body.get("object_key"), str):
             raise asgi.schema_error("missing field `object_key`")
-        new_state = body.get("new_state")
-        if not isinstance(new_state, dict):
-            raise asgi.schema_error("missing field `new_state`")
-        svc = rt.store.service(req.params["service"])
-        if svc is not None and svc["ty"] == "service":
+        new_state = _new_state(body.get("new_state"))
+        version = body.get("version")
+        if version is not None and not isinstance(version, str):
+            raise asgi.schema_error("version: invalid type, expected a string")
+        name = req.params["service"]
+        svc = rt.store.service(name)
+        if svc is None:
+            raise HttpError(404, f"The requested service '{name}' does not exist")
+        if svc["ty"] == "service":
             raise HttpError(400, "Cannot modify state for service type Service")
-        if svc is not None:
-            rt.replace_state(svc["name"], body["object_key"], new_state)
+        rt.mutate_state(name, body["object_key"], new_state, version)
         return empty(202)
 
     # -- invocations -----------------------------------------------------------------
@@ -269,6 +275,61 @@ def _strip_version(req: Request) -> Response | str | None:
     if version > MAX_API:
         return empty(404)
     return m.group(2) or "/"
+
+
+_TY_NAMES = {"service": "Service", "virtual_object": "VirtualObject", "workflow": "Workflow"}
+_SERVICE_DURATIONS = {
+    "idempotency_retention": "idempotencyRetention",
+    "workflow_completion_retention": "workflowCompletionRetention",
+    "journal_retention": "journalRetention",
+    "inactivity_timeout": "inactivityTimeout",
+    "abort_timeout": "abortTimeout",
+}
+
+
+def _service_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The settings a ``PATCH /services/{name}`` body changes: ``public`` and manifest keys
+    in ms. Nulls and unknown fields change nothing, as on restate-server."""
+    from restate_cli.durations import DurationError, parse_ms
+
+    changes: dict[str, Any] = {}
+    if body.get("public") is not None:
+        if not isinstance(body["public"], bool):
+            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
+        changes["public"] = body["public"]
+    for field, key in _SERVICE_DURATIONS.items():
+        value = body.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise asgi.schema_error(f"{field}: invalid type: {json.dumps(value)}, expected a duration string")
+        try:
+            changes[key] = parse_ms(value)
+        except DurationError as e:
+            raise asgi.schema_error(f"{field}: {e}") from None
+    return changes
+
+
+def _new_state(raw: Any) -> dict[bytes, bytes]:
+    """``new_state``: each value an array of bytes (0-255), or a string taken as its UTF-8."""
+    if not isinstance(raw, dict):
+        raise asgi.schema_error("missing field `new_state`")
+    out: dict[bytes, bytes] = {}
+    for name, value in raw.items():
+        if isinstance(value, str):
+            out[name.encode()] = value.encode()
+        elif isinstance(value, list):
+            for i, b in enumerate(value):
+                if not isinstance(b, int) or isinstance(b, bool) or not 0 <= b <= 255:
+                    raise asgi.schema_error(
+                        f"new_state.{name}[{i}]: invalid value: {json.dumps(b)}, expected u8"
+                    )
+            out[name.encode()] = bytes(value)
+        else:
+            raise asgi.schema_error(
+                f"new_state.{name}: invalid type: {json.dumps(value)}, expected a sequence"
+            )
+    return out
 
 
 def _check_id(value: str, kind: str, name: str) -> None:

@@ -954,6 +954,9 @@ class Engine:
         if not self.store.unlock(c, inv.service, key, inv.id):
             return
         nxt = self.store.inbox_head(c, inv.service, key)
+        from restate_cli.embedded.state_mutations import apply_queued
+
+        apply_queued(self.store, c, inv.service, key, self.store.inbox_seq_of(c, nxt) if nxt else None)
         if nxt is not None:
             self.store.lock(c, inv.service, key, nxt)
             self.store.update(c, nxt, status="invoked", inboxed_at=None, inbox_seq=None, modified_at=now)

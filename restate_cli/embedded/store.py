@@ -199,6 +199,17 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX invocations_inbox_seq ON invocations (inbox_seq) WHERE inbox_seq IS NOT NULL;
     """,
+    # 3: state changes from the admin API that wait in a key's inbox behind its invocations
+    """
+    CREATE TABLE IF NOT EXISTS state_mutations (
+        inbox_seq INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        service_key TEXT NOT NULL,
+        version TEXT,
+        new_state TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS state_mutations_key ON state_mutations (service, service_key, inbox_seq);
+    """,
 ]
 
 
@@ -588,10 +599,50 @@ class Store:
         )
 
     def next_inbox_seq(self, c: Conn) -> int:
+        """One sequence for the inboxes' invocations and state changes, so they keep their order."""
         row = c.execute(
-            "SELECT IFNULL(MAX(inbox_seq), 0) + 1 FROM invocations WHERE inbox_seq IS NOT NULL"
+            "SELECT MAX(IFNULL((SELECT MAX(inbox_seq) FROM invocations WHERE inbox_seq IS NOT NULL), 0), "
+            "IFNULL((SELECT MAX(inbox_seq) FROM state_mutations), 0)) + 1"
         ).fetchone()
         return int(row[0])
+
+    def queue_state_mutation(
+        self, c: Conn, service: str, key: str, new_state: dict[bytes, bytes], version: str | None
+    ) -> None:
+        """A state change that waits in the key's inbox, behind the invocations already there."""
+        c.execute(
+            "INSERT INTO state_mutations (inbox_seq, service, service_key, version, new_state) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                self.next_inbox_seq(c),
+                service,
+                key,
+                version,
+                json.dumps({k.hex(): v.hex() for k, v in new_state.items()}),
+            ),
+        )
+
+    def take_state_mutations(
+        self, c: Conn, service: str, key: str, before_seq: int | None
+    ) -> list[tuple[dict[bytes, bytes], str | None]]:
+        """Remove and return the key's queued state changes that come before inbox position
+        ``before_seq`` (all of them when None), oldest first."""
+        limit = "" if before_seq is None else f" AND inbox_seq < {int(before_seq)}"
+        rows = c.execute(
+            "SELECT inbox_seq, new_state, version FROM state_mutations "
+            f"WHERE service = ? AND service_key = ?{limit} ORDER BY inbox_seq",
+            (service, key),
+        ).fetchall()
+        for seq, _, _ in rows:
+            c.execute("DELETE FROM state_mutations WHERE inbox_seq = ?", (seq,))
+        return [
+            ({bytes.fromhex(k): bytes.fromhex(v) for k, v in json.loads(state).items()}, version)
+            for _, state, version in rows
+        ]
+
+    def inbox_seq_of(self, c: Conn, inv_id: str) -> int | None:
+        row = c.execute("SELECT inbox_seq FROM invocations WHERE id = ?", (inv_id,)).fetchone()
+        return row[0] if row else None
 
     def inbox_head(self, c: Conn, service: str, key: str) -> str | None:
         row = c.execute(
@@ -786,6 +837,10 @@ class Store:
 
     def set_service_public(self, c: Conn, name: str, public: bool) -> None:
         c.execute("UPDATE services SET public = ? WHERE name = ?", (int(public), name))
+        self._catalog_changed()
+
+    def set_service_manifest(self, c: Conn, name: str, manifest: dict[str, Any]) -> None:
+        c.execute("UPDATE services SET manifest = ? WHERE name = ?", (json.dumps(manifest), name))
         self._catalog_changed()
 
     # -- kafka -----------------------------------------------------------------------
