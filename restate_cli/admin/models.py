@@ -131,14 +131,41 @@ class KafkaCluster(_Model):
 class Handler(_Model):
     name: str
     ty: str | None = None
+    documentation: str | None = None
+    public: bool | None = None
+    input_description: str | None = None
+    output_description: str | None = None
+    idempotency_retention: str | None = None
+    workflow_completion_retention: str | None = None
+    journal_retention: str | None = None
+    inactivity_timeout: str | None = None
+    abort_timeout: str | None = None
+    enable_lazy_state: bool | None = None
+    retry_policy: dict[str, Any] = {}
 
 
 class Service(_Model):
+    """``GET /services/{name}``: the service, its handlers and its settings."""
+
     name: str
     ty: str | None = None
     revision: int | None = None
     deployment_id: str | None = None
     handlers: list[Handler] = []
+    documentation: str | None = None
+    public: bool | None = None
+    idempotency_retention: str | None = None
+    workflow_completion_retention: str | None = None
+    journal_retention: str | None = None
+    inactivity_timeout: str | None = None
+    abort_timeout: str | None = None
+    enable_lazy_state: bool | None = None
+    retry_policy: dict[str, Any] = {}
+    info: list[SchemaInfo] = []
+
+    @property
+    def keyed(self) -> bool:
+        return self.ty in ("VirtualObject", "Workflow")
 
 
 class Deployment(_Model):

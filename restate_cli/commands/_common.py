@@ -83,3 +83,29 @@ def confirm(rt: Runtime, prompt: str, *, what: str) -> None:
 def positive(value: Any, flag: str) -> None:
     if value is not None and value < 1:
         raise UsageError(f"{flag} must be at least 1")
+
+
+def watch(
+    rt: Runtime, watching: bool, interval: float, show: Callable[[AdminClient], Awaitable[Any]]
+) -> None:
+    """Run ``show`` once, or forever every ``interval`` seconds until Ctrl-C (``-w``)."""
+    import asyncio
+
+    if interval <= 0:
+        raise UsageError("-n/--interval must be positive")
+    if not watching:
+        run_with_client(rt, show)
+        return
+    console = rt.io.console()
+
+    async def loop(client: AdminClient) -> None:
+        while True:
+            if rt.io.stdout_tty:
+                console.clear()
+            await show(client)
+            await asyncio.sleep(interval)
+
+    try:
+        run_with_client(rt, loop)
+    except KeyboardInterrupt:
+        return

@@ -12,6 +12,7 @@ import typer
 
 from restate_cli.app import group
 from restate_cli.commands._common import positive, runtime, split_list
+from restate_cli.commands._common import watch as _watch
 from restate_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -229,30 +230,6 @@ async def _tree(rt: Runtime, client: AdminClient, invocation_id: str, depth: int
         view.print_tree(rt.io, tree, out, now())
     if not out.machine or out.fmt:
         view.print_tree_footer(rt.io, tree, elapsed)
-
-
-def _watch(rt: Runtime, watch: bool, interval: float, show) -> None:
-    """Run ``show`` once, or forever every ``interval`` seconds until Ctrl-C."""
-    import asyncio
-
-    from restate_cli.commands._common import run_with_client
-
-    if not watch:
-        run_with_client(rt, show)
-        return
-    console = rt.io.console()
-
-    async def loop(client: AdminClient) -> None:
-        while True:
-            if rt.io.stdout_tty:
-                console.clear()
-            await show(client)
-            await asyncio.sleep(interval)
-
-    try:
-        run_with_client(rt, loop)
-    except KeyboardInterrupt:
-        return
 
 
 # -- bulk actions ----------------------------------------------------------------------
