@@ -25,9 +25,8 @@ from restate_cli.errors import CliError, UsageError
 from restate_cli.state_version import state_version
 
 IN_FLIGHT_RULE = (
-    "the server applies a state change only after the invocations that hold the key or wait "
-    "for it have finished, and drops the change if the state no longer has the version it was "
-    "made from"
+    "the server applies a state change only when the invocations ahead of it on the key have "
+    "finished, and drops it if by then the state is no longer the version it was made from"
 )
 
 
@@ -137,7 +136,9 @@ class Holder:
         if self.id:
             parts.append(f"{self.id} ({self.target or '?'}, {self.status or '?'}) holds the key")
         if self.waiting:
-            parts.append(f"{self.waiting} invocation{'s' if self.waiting != 1 else ''} wait for it")
+            parts.append(
+                f"{self.waiting} {'invocations wait' if self.waiting != 1 else 'invocation waits'} for it"
+            )
         return " and ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -182,15 +183,18 @@ class Settled:
     holder: Holder | None = None
 
 
-async def settle(client: AdminClient, before: State, new: dict[str, bytes], *, timeout: float) -> Settled:
-    """Read the key back until the change shows, the state moves elsewhere, or ``timeout``."""
+async def settle(
+    client: AdminClient, before: State, new: dict[str, bytes], *, timeout: float, force: bool = False
+) -> Settled:
+    """Read the key back until the change shows, the state moves elsewhere (which makes the
+    server drop a versioned change), or ``timeout``."""
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
         now = await read_one(client, before.service, before.key)
         if now.entries == new:
             return Settled("applied", now)
-        if now.version != before.version:
+        if now.version != before.version and not force:
             return Settled("refused", now)
         if time.monotonic() >= deadline:
             return Settled("queued", now, await holder(client, before.service, before.key))
