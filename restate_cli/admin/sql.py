@@ -72,6 +72,7 @@ class ListFilter:
     virtual_objects_only: bool = False
     zombie: bool = False
     query: str | None = None
+    created_before: str | None = None  # an RFC 3339 UTC timestamp with milliseconds
     extra: list[str] = field(default_factory=list)
 
     def conditions(self) -> list[str]:
@@ -98,6 +99,8 @@ class ListFilter:
                 f"({in_list('inv.pinned_deployment_id', self.deployments)} OR "
                 f"{in_list('inv.last_attempt_deployment_id', self.deployments)})"
             )
+        if self.created_before:
+            out.append(f"inv.created_at < {literal(self.created_before)}")
         if self.completion_result:
             out.append(
                 f"inv.status = 'completed' AND inv.completion_result = {literal(self.completion_result)}"
@@ -166,6 +169,15 @@ def resolve(query: str, raw_statuses: Sequence[str], *, negate: bool = False, li
     return (
         f"SELECT id, target, target_service_ty, status FROM sys_invocation_status "
         f"WHERE {query_filter(query)} AND {status} LIMIT {int(limit)}"
+    )
+
+
+def resolve_filtered(f: ListFilter, *, limit: int) -> str:
+    """The bulk commands' resolver for ``list``'s filters, over ``sys_invocation``, oldest first."""
+    return (
+        "SELECT inv.id AS id, inv.target AS target, inv.target_service_ty AS target_service_ty, "
+        f"inv.status AS status FROM sys_invocation inv{f.where()} "
+        f"ORDER BY inv.created_at, inv.id LIMIT {int(limit)}"
     )
 
 

@@ -68,7 +68,7 @@ def from_b64(text: str) -> bytes:
     """Standard or URL-safe base64, with or without padding."""
     cleaned = text.strip().replace("+", "-").replace("/", "_")
     try:
-        return base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars=b"-_", validate=True)
     except ValueError as e:
         raise UsageError(f"{text[:40]!r} is not base64: {e}") from None
 

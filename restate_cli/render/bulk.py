@@ -68,14 +68,16 @@ def dry_run(
     io: IO,
     opts: OutputOptions,
     action: Action,
-    query: str,
+    query: str | None,
     refs: Sequence[InvocationRef],
     impact: Impact | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> None:
     if opts.json:
         data: dict[str, Any] = {
             "action": action.verb,
             "query": query,
+            **({"filters": filters} if filters else {}),
             "dry_run": True,
             "invocations": [{"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs],
         }
@@ -133,9 +135,10 @@ def report(
     io: IO,
     opts: OutputOptions,
     action: Action,
-    query: str,
+    query: str | None,
     outcomes: Sequence[Outcome],
     impact: Impact | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> None:
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
@@ -143,6 +146,7 @@ def report(
         data: dict[str, Any] = {
             "action": action.verb,
             "query": query,
+            **({"filters": filters} if filters else {}),
             "dry_run": False,
             "succeeded": len(ok),
             "failed": len(failed),
