@@ -429,7 +429,7 @@ class Engine:
                 timeout=timeout,
             )
         except AttemptFailed as e:
-            error = AttemptError(500, e.message, "RT0006")
+            error = AttemptError(500, e.message, e.code)
             self._fail_attempt(inv, version, error, retry_after=e.retry_after, frames=e.frames)
             return
         self._finish_attempt(inv, version, result.frames, result.server)
