@@ -70,6 +70,7 @@ def describe_cmd(
         from restate_cli.render.timefmt import now
 
         raw = await api.get_service_raw(client, name)
+        raw["handlers"] = sorted(raw.get("handlers") or [], key=lambda h: str(h.get("name")))
         svc = Service.model_validate(raw)
         dep = await api.get_deployment(client, svc.deployment_id)
         view.print_describe(rt.io, rt.output, svc, raw, dep, now())

@@ -154,6 +154,8 @@ def build(rt: Runtime) -> asgi.App:
             raise asgi.schema_error("version: invalid type, expected a string")
         name = req.params["service"]
         svc = rt.store.service(name)
+        if svc is None and not new_state:
+            return empty(202)  # restate-server checks the service only when there is state to write
         if svc is None:
             raise HttpError(404, f"The requested service '{name}' does not exist")
         if svc["ty"] == "service":
