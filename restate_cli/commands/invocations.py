@@ -364,7 +364,7 @@ OLDER_THAN_HELP = "Only invocations created longer ago than this (10m, 2h, 1d)"
 
 
 def _opt_query():
-    return typer.Argument(None, metavar="[QUERY]", help=BULK_QUERY_HELP, show_default=False)
+    return typer.Argument(None, metavar="QUERY", help=BULK_QUERY_HELP, show_default=False)
 
 
 def _opt_status():

@@ -322,8 +322,13 @@ def _report(rt: Runtime, settled: Settled, target: str) -> None:
             hint=f"read it again (restate-cli state get {target.replace('/', ' ', 1)}) and retry",
         )
     if settled.outcome == "queued":
-        why = settled.holder.describe() if settled.holder else "the server has not applied it yet"
-        warn(rt.io, f"The change to {target} is accepted and waits: {why}; {IN_FLIGHT_RULE}.")
+        holder = settled.holder
+        behind = f" behind {holder.id} ({holder.status})" if holder and holder.id else ""
+        warn(
+            rt.io,
+            f"The change to {target} is accepted and waits in line{behind}: not applied yet "
+            f"(see restate-cli state get {target.replace('/', ' ', 1)}).",
+        )
         return
     if not rt.output.machine:
         success(rt.io, f"State of {target} updated")
