@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from restate_cli.embedded import arrow
-from restate_cli.embedded.arrow import Column
+from restate_cli.embedded.store import arrow
+from restate_cli.embedded.store.arrow import Column
 
 pa = pytest.importorskip("pyarrow")
 ipc = pytest.importorskip("pyarrow.ipc")

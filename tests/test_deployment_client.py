@@ -16,16 +16,6 @@ from typing import Any
 import pytest
 from support.processes import ServiceProcess, free_port
 
-from restate_cli.embedded.deployment_client import (
-    ACCEPT_MANIFESTS,
-    AttemptFailed,
-    AttemptResult,
-    DeploymentClient,
-    DiscoveryError,
-    Manifest,
-    discover,
-    pick_protocol_version,
-)
 from restate_cli.embedded.protocol import (
     CANCEL_SIGNAL,
     REQUESTED_ACK,
@@ -47,6 +37,16 @@ from restate_cli.embedded.protocol import (
     encode_start,
     format_awakeable_id,
     run_completion_from_proposal,
+)
+from restate_cli.embedded.protocol.deployment_client import (
+    ACCEPT_MANIFESTS,
+    AttemptFailed,
+    AttemptResult,
+    DeploymentClient,
+    DiscoveryError,
+    Manifest,
+    discover,
+    pick_protocol_version,
 )
 from restate_cli.ids import format_invocation_id
 

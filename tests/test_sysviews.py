@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 
-from restate_cli.embedded import sysviews
+from restate_cli.embedded.store import sysviews
 
 
 def test_native_timestamps_match_ts() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from restate_cli.admin.record import utc_iso
 from restate_cli.render import timefmt
 
 
@@ -81,7 +82,7 @@ def test_timestamps_in_each_format(monkeypatch: pytest.MonkeyPatch) -> None:
     assert timefmt.timestamp(dt.replace(microsecond=0)) == "2026-11-27 17:23:31 +00:00"
     assert timefmt.timestamp(dt, "iso8601") == "2026-11-27T17:23:31.786+00:00"
     assert timefmt.timestamp(dt, "rfc2822") == "Fri, 27 Nov 2026 17:23:31 +0000"
-    assert timefmt.utc_iso(dt.replace(microsecond=0)) == "2026-11-27T17:23:31.000Z"
+    assert utc_iso(dt.replace(microsecond=0)) == "2026-11-27T17:23:31.000Z"
 
 
 def test_timestamps_use_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:

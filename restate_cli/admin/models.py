@@ -178,3 +178,40 @@ class Deployment(_Model):
     max_protocol_version: int | None = None
     sdk_version: str | None = None
     services: list[Service] = []
+
+
+def _target_str(target: Any) -> str:
+    if not isinstance(target, dict) or not target:
+        return "?"
+    kind, body = next(iter(target.items()))
+    if not isinstance(body, dict):
+        return "?"
+    name, handler, key = body.get("name", "?"), body.get("handler", "?"), body.get("key")
+    return f"{name}/{key}/{handler}" if kind != "Service" and key is not None else f"{name}/{handler}"
+
+
+def call_of(entry: JournalEntry) -> dict[str, Any] | None:
+    """For Call and OneWayCall entries: ``{"kind", "invocation_id", "target", "invoke_time"}``."""
+    cmd = entry.decoded().get("Command")
+    if not isinstance(cmd, dict):
+        if entry.invoked_id:  # V1 journals
+            kind = "call" if "Call" in entry.entry_type and "OneWay" not in entry.entry_type else "send"
+            return {
+                "kind": kind,
+                "invocation_id": entry.invoked_id,
+                "target": entry.invoked_target or "?",
+                "invoke_time": None,
+            }
+        return None
+    for name, kind in (("Call", "call"), ("OneWayCall", "send")):
+        body = cmd.get(name)
+        if isinstance(body, dict):
+            request = body.get("request") if isinstance(body.get("request"), dict) else body
+            invoke_time = body.get("invoke_time") or None
+            return {
+                "kind": kind,
+                "invocation_id": request.get("invocation_id"),
+                "target": _target_str(request.get("invocation_target")),
+                "invoke_time": invoke_time,
+            }
+    return None

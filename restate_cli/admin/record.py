@@ -266,8 +266,12 @@ def _dump(value: Any, timestamp: bool, json_mode: bool) -> Any:
         return {k: _dump(v, timestamp, json_mode) for k, v in value.items()}
     if json_mode and isinstance(value, datetime):
         if timestamp:
-            from restate_cli.render.timefmt import utc_iso
-
             return utc_iso(value)
         return value.isoformat()
     return value
+
+
+def utc_iso(dt: datetime) -> str:
+    """``2026-11-27T17:23:31.786Z``, always with milliseconds: the form of JSON output."""
+    dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"

@@ -147,7 +147,7 @@ class _Call:
 
 def _calls(rows: Iterable[dict[str, Any]]) -> dict[str, list[_Call]]:
     """Journal rows of ``sql.journal_calls`` → the calls each parent made, in journal order."""
-    from restate_cli.render.invocations import call_of
+    from restate_cli.admin.models import call_of
 
     out: dict[str, list[_Call]] = {}
     for row in sorted(rows, key=lambda r: (str(r.get("id")), int(r.get("idx") or 0))):

@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from restate_cli.admin.actions import Action, Outcome
 from restate_cli.errors import CliError, NotFound, UsageError
 
 if TYPE_CHECKING:
@@ -23,60 +24,6 @@ MAX_IN_FLIGHT = 64
 PREVIEW_ROWS = 500
 IMPACT_VERBS = ("cancel", "kill")  # actions that travel down call trees
 
-
-@dataclass(frozen=True)
-class Action:
-    verb: str  # cancel
-    op: str  # the admin operation: PATCH /invocations/{id}/<op>
-    done: str  # Cancelled
-    raw_statuses: tuple[str, ...]
-    negate: bool  # select every status except raw_statuses
-    works_on: str  # for the "nothing found" message
-    style: str = ""
-    needs_pause_api: bool = False
-
-    @property
-    def shown_statuses(self) -> tuple[str, ...]:
-        """The statuses, as ``sys_invocation`` shows them, of the invocations it acts on."""
-        raw = [r for r in SHOWN_AS if (r in self.raw_statuses) != self.negate]
-        return tuple(s for s in SHOWN_ORDER if any(s in SHOWN_AS[r] for r in raw))
-
-
-# How sys_invocation shows each status of sys_invocation_status.
-SHOWN_AS = {
-    "inboxed": ("pending",),
-    "scheduled": ("scheduled",),
-    "invoked": ("ready", "running", "backing-off"),
-    "suspended": ("suspended",),
-    "paused": ("paused",),
-    "completed": ("completed",),
-}
-SHOWN_ORDER = ("pending", "scheduled", "ready", "running", "backing-off", "suspended", "paused", "completed")
-
-
-ACTIONS = {
-    "cancel": Action("cancel", "cancel", "Cancelled", ("completed",), True, "non-completed", "magenta"),
-    "kill": Action("kill", "kill", "Killed", ("completed",), True, "non-completed", "bold red"),
-    "purge": Action("purge", "purge", "Purged", ("completed",), False, "completed"),
-    "restart": Action("restart", "restart-as-new", "Restarted", ("completed",), False, "completed"),
-    "resume": Action(
-        "resume",
-        "resume",
-        "Resumed",
-        ("paused", "invoked", "suspended"),
-        False,
-        "running, backing-off, suspended or paused",
-    ),
-    "pause": Action(
-        "pause",
-        "pause",
-        "Paused",
-        ("invoked", "suspended"),
-        False,
-        "running, backing-off or suspended",
-        needs_pause_api=True,
-    ),
-}
 
 _OTHER_COMMAND = {
     "cancel": "To remove a completed invocation, use 'purge'.",
@@ -106,35 +53,6 @@ class BulkOptions:
         for name, value in self.filters.items():
             parts.append(f"--{name}" if value is True else f"--{name} {value}")
         return " ".join(parts)
-
-
-@dataclass
-class Outcome:
-    ref: InvocationRef
-    http_status: int | None = None
-    error: str | None = None
-    new_invocation_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.ref.id,
-            "target": self.ref.target,
-            "status": _shown_status(self.ref.status),
-            "ok": self.ok,
-            "http_status": self.http_status,
-            "error": self.error,
-        }
-        if self.new_invocation_id is not None or self.ref.status == "completed":
-            data["new_invocation_id"] = self.new_invocation_id
-        return data
-
-
-def _shown_status(raw: str | None) -> str | None:
-    return {"inboxed": "pending", "invoked": "running"}.get(raw or "", raw)
 
 
 def validate(opts: BulkOptions) -> None:

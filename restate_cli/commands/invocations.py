@@ -245,10 +245,11 @@ def _bulk(
     params: dict[str, str] | None = None,
     wait: float = 3.0,
 ) -> None:
+    from restate_cli.admin.actions import ACTIONS
     from restate_cli.commands import _bulk
 
     rt = runtime(ctx)
-    action = _bulk.ACTIONS[verb]
+    action = ACTIONS[verb]
     filt, given = _selection(action, query, **sel)
     _bulk.run(rt, _bulk.BulkOptions(action, query, limit, dry_run, params or {}, wait, filt, given))
 

@@ -114,7 +114,7 @@ def for_argument(path: Sequence[str], name: str) -> Source | None:
 def acted_on(command: str) -> tuple[str, ...] | None:
     """The statuses (as ``sys_invocation`` shows them) of the invocations that the bulk
     command ``command`` selects, or None for a command that is not a bulk action."""
-    from restate_cli.commands._bulk import ACTIONS
+    from restate_cli.admin.actions import ACTIONS
 
     for action in ACTIONS.values():
         if action.op == command:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from restate_cli.embedded import admin_api
-from restate_cli.embedded.asgi import App
+from restate_cli.embedded.api import admin_api
+from restate_cli.embedded.api.asgi import App
 from restate_cli.embedded.runtime import Runtime
 
 

@@ -14,15 +14,12 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from restate_cli.embedded.engine import Effects, Target
+from restate_cli.embedded.engine import Engine, Target, Tx
 from restate_cli.embedded.errors import EngineError
-from restate_cli.embedded.store import Conn
-
-if TYPE_CHECKING:
-    from restate_cli.embedded.runtime import Runtime
+from restate_cli.embedded.store import Store
 
 log = logging.getLogger("restate_cli.embedded.kafka")
 
@@ -44,8 +41,9 @@ class Record:
 class KafkaConsumers:
     """Keeps one consumer thread per stored subscription."""
 
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
+    def __init__(self, store: Store, engine: Engine) -> None:
+        self.store = store
+        self.engine = engine
         self.loop: asyncio.AbstractEventLoop | None = None
         self.consumers: dict[str, _Consumer] = {}
 
@@ -57,7 +55,7 @@ class KafkaConsumers:
         """Start consumers for new subscriptions, stop those of deleted ones."""
         if self.loop is None:
             return
-        wanted = {s["id"]: s for s in self.rt.store.subscriptions()}
+        wanted = {s["id"]: s for s in self.store.subscriptions()}
         for sub_id in list(self.consumers):
             if sub_id not in wanted:
                 self.consumers.pop(sub_id).stop()
@@ -71,7 +69,7 @@ class KafkaConsumers:
 
     def _consumer_for(self, sub: dict[str, Any]) -> _Consumer | None:
         source = urlsplit(sub["source"])
-        cluster = self.rt.store.kafka_cluster(source.netloc)
+        cluster = self.store.kafka_cluster(source.netloc)
         if cluster is None:
             log.warning("subscription %s: kafka cluster %s is gone; not consuming", sub["id"], source.netloc)
             return None
@@ -93,41 +91,41 @@ class KafkaConsumers:
 
     def accept(self, sub_id: str, sink: str, record: Record) -> bool:
         """Create the invocation for one record (on the loop thread); False if it must wait."""
-        engine = self.rt.engine
+        engine = self.engine
         parts = urlsplit(sink)
         service, handler = parts.netloc, parts.path.strip("/")
 
-        def work(c: Conn, fx: Effects) -> bool:
-            if self.rt.store.subscription(sub_id) is None:
+        def work(tx: Tx) -> bool:
+            c = tx.c
+            if self.store.subscription(sub_id) is None:
                 return False  # deleted meanwhile: this record is not ours any more
-            done = self.rt.store.kafka_offset(c, sub_id, record.topic, record.partition)
+            done = self.store.kafka_offset(c, sub_id, record.topic, record.partition)
             if done is not None and record.offset < done:
                 return True  # already turned into an invocation before a restart
             try:
                 target = engine.resolve_target(c, service, handler)
             except EngineError as e:
                 log.warning("subscription %s: %s; record skipped", sub_id, e.message)
-                self.rt.store.set_kafka_offset(c, sub_id, record.topic, record.partition, record.offset + 1)
+                self.store.set_kafka_offset(c, sub_id, record.topic, record.partition, record.offset + 1)
                 return True
             key = None
             if target.service_ty != "service":
                 key = (record.key or b"").decode("utf-8", errors="replace")
             engine.create(
-                c,
-                fx,
+                tx,
                 Target(service, key, handler, target.service_ty, target.handler_ty),
                 parameter=record.value or b"",
                 headers=[("content-type", "application/json"), *record.headers],
                 invoked_by="subscription",
                 subscription_id=sub_id,
             )
-            self.rt.store.set_kafka_offset(c, sub_id, record.topic, record.partition, record.offset + 1)
+            self.store.set_kafka_offset(c, sub_id, record.topic, record.partition, record.offset + 1)
             return True
 
         return engine.transact(work)
 
     def stored_offset(self, sub_id: str, topic: str, partition: int) -> int | None:
-        return self.rt.store.kafka_offset(self.rt.store.conn, sub_id, topic, partition)
+        return self.store.kafka_offset(self.store.conn, sub_id, topic, partition)
 
 
 class _Consumer:

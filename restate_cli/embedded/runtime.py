@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from restate_cli import ids
 from restate_cli.durations import friendly
-from restate_cli.embedded.asgi import HttpError
-from restate_cli.embedded.policy import DAY_MS, DEFAULT_ABORT_TIMEOUT_MS, RetryPolicy
+from restate_cli.embedded.engine.policy import DAY_MS, DEFAULT_ABORT_TIMEOUT_MS, RetryPolicy
+from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.store import Store, now_ms
-from restate_cli.embedded.sysviews import ts
+from restate_cli.embedded.store.sysviews import ts
 from restate_cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Runtime:
         if self.engine.active:
             from restate_cli.embedded.kafka import KafkaConsumers
 
-            self.kafka = KafkaConsumers(self)
+            self.kafka = KafkaConsumers(self.store, self.engine)
             self.kafka.start()
 
     async def stop(self) -> None:
@@ -81,20 +81,20 @@ class Runtime:
         self, uri: str, *, force: bool, additional_headers: dict[str, str], dry_run: bool = False
     ) -> tuple[int, dict[str, Any]]:
         """Discover a deployment and record its services; ``(status, body)`` as restate answers."""
-        from restate_cli.embedded.deployment_client import DiscoveryError, discover
+        from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
 
         uri = uri if uri.endswith("/") else uri + "/"
         existing = self.store.deployment_by_uri(uri)
         try:
             manifest = await discover(uri, headers=additional_headers)
         except DiscoveryError as e:
-            raise HttpError(500, f"[META0003] {e}", restate_code="META0003") from None
+            raise EngineError(500, f"[META0003] {e}", restate_code="META0003") from None
         services = manifest.raw.get("services", [])
         for svc in services:
             current = self.store.service(svc["name"])
             new_ty = _TY.get(svc.get("ty", ""), "service")
             if current is not None and current["ty"] != new_ty and not force:
-                raise HttpError(
+                raise EngineError(
                     400,
                     f"[META0006] cannot change the type of service '{svc['name']}' from "
                     f"{current['ty']} to {new_ty}; register with force to replace it",
@@ -104,7 +104,7 @@ class Runtime:
             known = {s["name"] for s in self.store.services() if s["deployment_id"] == existing["id"]}
             if known == {s["name"] for s in services}:
                 return 200, self._registration(existing["id"], manifest)
-            raise HttpError(
+            raise EngineError(
                 409,
                 f"[META0004] the deployment {uri} is already registered as {existing['id']} with other "
                 "services; register with force to update it",
@@ -143,7 +143,7 @@ class Runtime:
                         "manifest": json.dumps(svc),
                     },
                 )
-        self.engine._log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
+        self.engine.log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
         return (200 if existing else 201), self._registration(dep_id, manifest)
 
     def _registration(self, dep_id: str, manifest: Any) -> dict[str, Any]:
@@ -173,7 +173,7 @@ class Runtime:
     def remove_deployment(self, dep_id: str) -> None:
         with self.store.tx() as c:
             self.store.delete_deployment(c, dep_id)
-        self.engine._log(f"removed deployment {dep_id}")
+        self.engine.log(f"removed deployment {dep_id}")
 
     def deployment_json(self, dep: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
         services = [s for s in self.store.services() if s["deployment_id"] == dep["id"]]
@@ -265,7 +265,7 @@ class Runtime:
         with self.store.tx() as c:
             svc = self.store.service(name, c)
             if svc is None:
-                raise HttpError(404, f"not found in the schema registry: service with name '{name}'")
+                raise EngineError(404, f"not found in the schema registry: service with name '{name}'")
             if "public" in changes:
                 self.store.set_service_public(c, name, changes.pop("public"))
             if changes:
@@ -276,7 +276,7 @@ class Runtime:
     def mutate_state(self, service: str, key: str, new_state: dict[bytes, bytes], version: str | None) -> str:
         """``POST /services/{name}/state``: ``applied``, ``dropped`` (version mismatch) or
         ``queued`` behind the invocation that holds the key."""
-        from restate_cli.embedded.state_mutations import mutate
+        from restate_cli.embedded.store.state_mutations import mutate
 
         with self.store.tx() as c:
             return mutate(self.store, c, service, key, new_state, version)

@@ -81,8 +81,8 @@ async def serve(
     on_ready: Callable[[str, str], object] | None = None,
 ) -> None:
     """Run until SIGINT or SIGTERM."""
-    from restate_cli.embedded import admin_api
-    from restate_cli.embedded.ingress_api import Ingress
+    from restate_cli.embedded.api import admin_api
+    from restate_cli.embedded.api.ingress_api import Ingress
 
     lock = DevLock(data_dir)
     try:

@@ -21,9 +21,9 @@ from restate_cli.render.output import (
 from restate_cli.render.styled import Styled
 
 if TYPE_CHECKING:
+    from restate_cli.admin.actions import Action, Outcome
     from restate_cli.admin.impact import Impact
     from restate_cli.admin.models import InvocationRef
-    from restate_cli.commands._bulk import Action, Outcome
 
 PROGRESS_THRESHOLD = 8
 PREVIEW_AFTER_ROWS = 500

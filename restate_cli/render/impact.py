@@ -13,8 +13,8 @@ from rich.text import Text
 
 from restate_cli.admin import impact as im
 from restate_cli.admin import tree as t
+from restate_cli.admin.record import utc_iso
 from restate_cli.io import IO
-from restate_cli.render import timefmt
 from restate_cli.render.output import OutputOptions, success, warn
 from restate_cli.render.tree import guided, guided_table, relation_label, relation_text, status_text
 
@@ -190,7 +190,7 @@ def _entry_json(entry: im.Reach, *, after: bool) -> dict[str, Any]:
         "parent_id": node.parent_id,
         "selected_id": entry.selected_id,
         "relation": None if entry.reason == im.SELECTED else node.relation.kind,
-        "due_at": timefmt.utc_iso(node.relation.due_at) if node.relation.due_at else None,
+        "due_at": utc_iso(node.relation.due_at) if node.relation.due_at else None,
         "reached": entry.reached,
         "reason": entry.reason,
         "via": entry.via,

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from restate_cli.admin.models import Invocation, JournalEntry
+from restate_cli.admin.models import Invocation, JournalEntry, call_of
+from restate_cli.admin.record import utc_iso
 from restate_cli.io import IO
 from restate_cli.render import styled, timefmt
 from restate_cli.render.output import OutputOptions, kv_table, notice, tip, title
@@ -261,9 +262,9 @@ def table_rows(invocations: Sequence[Invocation]) -> list[list[Any]]:
                 inv.id,
                 inv.target,
                 status,
-                timefmt.utc_iso(inv.created_at) if inv.created_at else None,
+                utc_iso(inv.created_at) if inv.created_at else None,
                 inv.retry_count,
-                timefmt.utc_iso(inv.next_retry_at) if inv.next_retry_at else None,
+                utc_iso(inv.next_retry_at) if inv.next_retry_at else None,
                 inv.deployment_id,
                 inv.invoked_by_id or inv.invoked_by_subscription_id or inv.invoked_by,
             ]
@@ -356,43 +357,6 @@ def journal_line(entry: JournalEntry, now: datetime, fmt: str) -> Text:
         text.append(" ")
         text.append_text(details)
     return text
-
-
-def _target_str(target: Any) -> str:
-    if not isinstance(target, dict) or not target:
-        return "?"
-    kind, body = next(iter(target.items()))
-    if not isinstance(body, dict):
-        return "?"
-    name, handler, key = body.get("name", "?"), body.get("handler", "?"), body.get("key")
-    return f"{name}/{key}/{handler}" if kind != "Service" and key is not None else f"{name}/{handler}"
-
-
-def call_of(entry: JournalEntry) -> dict[str, Any] | None:
-    """For Call and OneWayCall entries: ``{"kind", "invocation_id", "target", "invoke_time"}``."""
-    cmd = entry.decoded().get("Command")
-    if not isinstance(cmd, dict):
-        if entry.invoked_id:  # V1 journals
-            kind = "call" if "Call" in entry.entry_type and "OneWay" not in entry.entry_type else "send"
-            return {
-                "kind": kind,
-                "invocation_id": entry.invoked_id,
-                "target": entry.invoked_target or "?",
-                "invoke_time": None,
-            }
-        return None
-    for name, kind in (("Call", "call"), ("OneWayCall", "send")):
-        body = cmd.get(name)
-        if isinstance(body, dict):
-            request = body.get("request") if isinstance(body.get("request"), dict) else body
-            invoke_time = body.get("invoke_time") or None
-            return {
-                "kind": kind,
-                "invocation_id": request.get("invocation_id"),
-                "target": _target_str(request.get("invocation_target")),
-                "invoke_time": invoke_time,
-            }
-    return None
 
 
 def entry_details(entry: JournalEntry, now: datetime, fmt: str) -> Text | None:

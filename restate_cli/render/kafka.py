@@ -25,6 +25,7 @@ from rich.text import Text
 
 from restate_cli.admin.kafka import SubscriptionView, is_static
 from restate_cli.admin.models import KafkaCluster, Subscription
+from restate_cli.admin.record import utc_iso
 from restate_cli.errors import UsageError
 from restate_cli.io import IO
 from restate_cli.kafka import (
@@ -307,7 +308,7 @@ def cluster_json(cluster: KafkaCluster, *, with_subscriptions: bool = False) -> 
         "name": cluster.name,
         "brokers": brokers(cluster.properties),
         "properties": masked(cluster.properties),
-        "created_at": None if static or cluster.created_at is None else timefmt.utc_iso(cluster.created_at),
+        "created_at": None if static or cluster.created_at is None else utc_iso(cluster.created_at),
         "static_config": static,
         "info": [i.message for i in cluster.info],
     }
@@ -324,7 +325,7 @@ def _created(cluster: KafkaCluster, fmt: str, *, machine: bool) -> str | None:
         return "(server config file)"
     if cluster.created_at is None:
         return None
-    return timefmt.utc_iso(cluster.created_at) if machine else timefmt.timestamp(cluster.created_at, fmt)
+    return utc_iso(cluster.created_at) if machine else timefmt.timestamp(cluster.created_at, fmt)
 
 
 def _cluster_row(cluster: KafkaCluster, fmt: str, machine: bool) -> list[Any]:

@@ -122,11 +122,5 @@ def timestamp(dt: datetime, fmt: str = "human") -> str:
     return f"{base}.{ms:03d} {offset}" if ms else f"{base} {offset}"
 
 
-def utc_iso(dt: datetime) -> str:
-    """``2026-11-27T17:23:31.786Z``, always with milliseconds: the form of JSON output."""
-    dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"
-
-
 def now() -> datetime:
     return datetime.now(UTC)

@@ -12,6 +12,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from restate_cli.admin import tree as t
+from restate_cli.admin.record import utc_iso
 from restate_cli.io import IO
 from restate_cli.render import timefmt
 from restate_cli.render.invocations import status_word
@@ -209,7 +210,7 @@ def tree_rows(tree: t.CallTree) -> list[list[Any]]:
                 n.id,
                 n.parent_id,
                 n.relation.kind,
-                timefmt.utc_iso(n.relation.due_at) if n.relation.due_at else None,
+                utc_iso(n.relation.due_at) if n.relation.due_at else None,
                 n.target,
                 status,
             ]
@@ -225,10 +226,10 @@ def node_json(node: t.Node, focus: t.Node | None = None) -> dict[str, Any]:
         "status": node.status,
         "completion_result": inv.completion_result if inv else None,
         "completion_failure": inv.completion_failure if inv else None,
-        "created_at": timefmt.utc_iso(inv.created_at) if inv and inv.created_at else None,
+        "created_at": utc_iso(inv.created_at) if inv and inv.created_at else None,
         "parent_id": node.parent_id,
         "relation": node.relation.kind,
-        "due_at": timefmt.utc_iso(node.relation.due_at) if node.relation.due_at else None,
+        "due_at": utc_iso(node.relation.due_at) if node.relation.due_at else None,
         "invoked_by_subscription_id": inv.invoked_by_subscription_id if inv else None,
         "restarted_from": inv.restarted_from if inv else None,
         "this": node is focus,
@@ -313,7 +314,7 @@ def family_json(family: t.Family) -> dict[str, Any]:
             "target": parent.target or None,
             "status": parent.status,
             "relation": family.relation.kind,
-            "due_at": timefmt.utc_iso(family.relation.due_at) if family.relation.due_at else None,
+            "due_at": utc_iso(family.relation.due_at) if family.relation.due_at else None,
         },
         "children": {
             "total": family.children.total,

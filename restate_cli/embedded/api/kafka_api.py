@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from restate_cli import ids
-from restate_cli.embedded import asgi
-from restate_cli.embedded.asgi import HttpError, Request, Response, empty, json_response
+from restate_cli.embedded.api import asgi
+from restate_cli.embedded.api.asgi import HttpError, Request, Response, empty, json_response
 from restate_cli.embedded.runtime import Runtime, _ns
 from restate_cli.embedded.store import now_ms
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from restate_cli.embedded.errors import EngineError
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -186,7 +188,8 @@ def schema_error(detail: str) -> HttpError:
 
 
 class App:
-    """An ASGI application around a ``Router`` that turns ``HttpError`` into answers."""
+    """An ASGI application around a ``Router`` that turns ``HttpError`` and ``EngineError``
+    into answers."""
 
     def __init__(
         self, router: Router, *, rewrite: Callable[[Request], Response | str | None] | None = None
@@ -217,4 +220,6 @@ class App:
             response = await self.router.dispatch(request, path)
         except HttpError as e:
             response = e.response()
+        except EngineError as e:
+            response = HttpError(e.status, e.message, restate_code=e.restate_code).response()
         await response.send(send)

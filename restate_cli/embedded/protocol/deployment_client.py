@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 import httpx
 
-from restate_cli.embedded.manifest import (
+from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
+from restate_cli.embedded.protocol.manifest import (
     HandlerInput,
     HandlerManifest,
     HandlerOutput,
@@ -29,7 +30,6 @@ from restate_cli.embedded.manifest import (
     ServiceManifest,
     parse_manifest,
 )
-from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
 from restate_cli.http1 import ConnectionPool, HttpError, Response
 
 __all__ = [

@@ -14,11 +14,9 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from restate_cli.embedded import arrow, sysviews
-from restate_cli.embedded.asgi import Response, json_response
-from restate_cli.embedded.store import connect
+from restate_cli.embedded.store import arrow, connect, sysviews
 
 QUERY_TIMEOUT_SECONDS = float(os.environ.get("RESTATE_CLI_QUERY_TIMEOUT_SECONDS", "30"))
 _conns: dict[Path, sqlite3.Connection] = {}
@@ -47,11 +45,20 @@ def _connection(path: Path) -> sqlite3.Connection:
         return conn
 
 
-def _error(status: int, message: str) -> Response:
-    return json_response({"message": f"Datafusion error: {message}"}, status)
+class Answer(NamedTuple):
+    """An answer to ``POST /query``: HTTP status, content type and body."""
+
+    status: int
+    content_type: str
+    body: bytes
 
 
-def run_query(path: Path, sql: str, accept: str) -> Response:
+def _error(status: int, message: str) -> Answer:
+    body = json.dumps({"message": f"Datafusion error: {message}"}, separators=(",", ":"), ensure_ascii=False)
+    return Answer(status, "application/json", body.encode())
+
+
+def run_query(path: Path, sql: str, accept: str) -> Answer:
     text = sql.strip().rstrip(";").strip()
     if not text:
         return _error(400, "Error during planning: No SQL statements were provided in the query string")
@@ -93,11 +100,11 @@ def run_query(path: Path, sql: str, accept: str) -> Response:
         return _sqlite_error(str(e))
     if accept == "application/json":
         body = json.dumps({"rows": [_json_row(names, r) for r in rows]}, ensure_ascii=False, default=_hex)
-        return Response(200, body.encode(), [("content-type", "application/json")])
-    return Response(200, _arrow(names, rows), [("content-type", arrow.CONTENT_TYPE)])
+        return Answer(200, "application/json", body.encode())
+    return Answer(200, arrow.CONTENT_TYPE, _arrow(names, rows))
 
 
-def _sqlite_error(message: str) -> Response:
+def _sqlite_error(message: str) -> Answer:
     if message.startswith("no such table"):
         table = message.split(":", 1)[1].strip()
         return _error(500, f"Error during planning: table 'restate.public.{table}' not found")

@@ -9,8 +9,8 @@ import re
 from typing import Any
 
 from restate_cli import __version__, ids
-from restate_cli.embedded import asgi
-from restate_cli.embedded.asgi import HttpError, Request, Response, empty, json_response
+from restate_cli.embedded.api import asgi
+from restate_cli.embedded.api.asgi import HttpError, Request, Response, empty, json_response
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.runtime import Runtime
 
@@ -42,7 +42,7 @@ def build(rt: Runtime) -> asgi.App:
         )
 
     async def openapi(_: Request) -> Response:
-        from restate_cli.embedded.openapi import document
+        from restate_cli.embedded.api.openapi import document
 
         return json_response(document(router))
 
@@ -52,10 +52,13 @@ def build(rt: Runtime) -> asgi.App:
             raise asgi.schema_error("missing field `query` at line 1 column 2")
         if not isinstance(body["query"], str):
             raise asgi.schema_error("query: invalid type, expected a string at line 1 column 10")
-        from restate_cli.embedded.query import run_query
+        from restate_cli.embedded.store.query import run_query
 
         # In a thread: a long query must not stall the engine, which shares this event loop.
-        return await asyncio.to_thread(run_query, rt.store.path, body["query"], req.headers.get("accept", ""))
+        answer = await asyncio.to_thread(
+            run_query, rt.store.path, body["query"], req.headers.get("accept", "")
+        )
+        return Response(answer.status, answer.body, [("content-type", answer.content_type)])
 
     # -- deployments -----------------------------------------------------------------
 
@@ -127,7 +130,10 @@ def build(rt: Runtime) -> asgi.App:
             raise HttpError(
                 400, f"modifying retention time for service type {_TY_NAMES[svc['ty']]} is unsupported"
             )
-        return json_response(rt.modify_service(name, changes))
+        try:
+            return json_response(rt.modify_service(name, changes))
+        except EngineError as e:
+            raise HttpError(e.status, e.message, restate_code=e.restate_code) from None
 
     async def list_handlers(req: Request) -> Response:
         return json_response({"handlers": rt.service_json(service_or_404(req))["handlers"]})
@@ -256,7 +262,7 @@ def build(rt: Runtime) -> asgi.App:
     ]
     for method, path, handler in routes:
         router.add(method, path, handler)
-    from restate_cli.embedded import kafka_api
+    from restate_cli.embedded.api import kafka_api
 
     kafka_api.add_routes(router, rt)
     return asgi.App(router, rewrite=_strip_version)

@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from restate_cli import ids
-from restate_cli.embedded import asgi
-from restate_cli.embedded.asgi import Request, Response, json_response
-from restate_cli.embedded.engine import Effects, Result, Target
+from restate_cli.embedded.api import asgi
+from restate_cli.embedded.api.asgi import Request, Response, json_response
+from restate_cli.embedded.engine import Result, Target, Tx
+from restate_cli.embedded.engine.model import workflow_run_id
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.runtime import Runtime
-from restate_cli.embedded.store import Conn, now_ms
 
 DROPPED_HEADERS = {"connection", "host", "idempotency-key", "idempotency-expires"}
 
@@ -135,23 +135,20 @@ class Ingress:
         headers.insert(0, ("x-restate-ingress-path", path))
         generated = idem is None and not is_workflow_run
 
-        def work(c: Conn, fx: Effects) -> tuple[str, bool, int | None]:
-            existing = self.engine._existing(c, target, idem)
+        def work(tx: Tx) -> tuple[str, bool, int | None]:
+            existing = self.engine.existing(tx, target, idem)
             if existing is not None:
                 return existing.id, True, existing.scheduled_start_at
-            now = now_ms()
             inv = self.engine.create(
-                c,
-                fx,
+                tx,
                 target,
                 parameter=req.body,
                 headers=headers,
                 invoked_by="ingress",
                 idempotency_key=ids.new_ulid_string() if generated else idem,
-                start_at=now + delay_ms if delay_ms else None,
-                now=now,
+                start_at=tx.now + delay_ms if delay_ms else None,
             )
-            fx.logs.append(f"{inv.id} {inv.target}: accepted from ingress")
+            tx.fx.logs.append(f"{inv.id} {inv.target}: accepted from ingress")
             return inv.id, False, inv.scheduled_start_at
 
         inv_id, existed, start_at = self.engine.transact(work)
@@ -186,12 +183,7 @@ class Ingress:
             inv_id = self._invocation_id(parts[1:-1])
             return await self._output(inv_id, attach=parts[-1] == "attach")
         if len(parts) == 4 and parts[0] == "workflow" and parts[3] in ("output", "attach"):
-            target = Target(parts[1], parts[2], "run", "workflow", "workflow")
-            from restate_cli.embedded.engine import _raw_id
-
-            return await self._output(
-                ids.format_invocation_id(_raw_id(target, None)), attach=parts[3] == "attach"
-            )
+            return await self._output(workflow_run_id(parts[1], parts[2]), attach=parts[3] == "attach")
         return ingress_error(404, "not found")
 
     def _invocation_id(self, rest: list[str]) -> str | None:
@@ -228,9 +220,7 @@ class Ingress:
             value, failure = req.body, None
         else:
             value, failure = None, Failure(500, req.body.decode("utf-8", errors="replace"))
-        self.engine.transact(
-            lambda c, fx: self.engine.resolve_awakeable(c, fx, awakeable_id, value, failure, now_ms())
-        )
+        self.engine.resolve_awakeable(awakeable_id, value, failure)
         return Response(202)
 
 

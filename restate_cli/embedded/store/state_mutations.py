@@ -8,7 +8,8 @@ comes; otherwise it is dropped (restate-server answers 202 either way).
 
 from __future__ import annotations
 
-from restate_cli.embedded.store import Conn, Store
+from restate_cli.embedded.store.database import Store
+from restate_cli.embedded.store.rows import Conn
 from restate_cli.state_version import state_version
 
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from restate_cli import __version__
-from restate_cli.embedded.asgi import Router
+from restate_cli.embedded.api.asgi import Router
 
 
 def document(router: Router) -> dict[str, Any]:
