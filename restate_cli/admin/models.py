@@ -128,13 +128,11 @@ class KafkaCluster(_Model):
     info: list[SchemaInfo] = []
 
 
-class Handler(_Model):
-    name: str
-    ty: str | None = None
+class _Settings(_Model):
+    """What a service sets for its handlers, and a handler may set for itself."""
+
     documentation: str | None = None
     public: bool | None = None
-    input_description: str | None = None
-    output_description: str | None = None
     idempotency_retention: str | None = None
     workflow_completion_retention: str | None = None
     journal_retention: str | None = None
@@ -144,7 +142,14 @@ class Handler(_Model):
     retry_policy: dict[str, Any] = {}
 
 
-class Service(_Model):
+class Handler(_Settings):
+    name: str
+    ty: str | None = None
+    input_description: str | None = None
+    output_description: str | None = None
+
+
+class Service(_Settings):
     """``GET /services/{name}``: the service, its handlers and its settings."""
 
     name: str
@@ -152,15 +157,6 @@ class Service(_Model):
     revision: int | None = None
     deployment_id: str | None = None
     handlers: list[Handler] = []
-    documentation: str | None = None
-    public: bool | None = None
-    idempotency_retention: str | None = None
-    workflow_completion_retention: str | None = None
-    journal_retention: str | None = None
-    inactivity_timeout: str | None = None
-    abort_timeout: str | None = None
-    enable_lazy_state: bool | None = None
-    retry_policy: dict[str, Any] = {}
     info: list[SchemaInfo] = []
 
     @property

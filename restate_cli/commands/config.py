@@ -112,13 +112,7 @@ def use_cmd(
             f"no environment {name!r} in {path}",
             hint=f"environments: {', '.join(envs)}; add one with restate-cli config edit",
         )
-    try:
-        env_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = env_file.with_name(env_file.name + ".tmp")
-        tmp.write_text(name, encoding="utf-8")
-        tmp.replace(env_file)
-    except OSError as e:
-        raise CliError(f"cannot write {env_file}: {e.strerror}") from None
+    _write(env_file, name)
     if rt.output.json:
         write_json(rt.io, {"environment": name, "file": str(env_file)})
     elif rt.output.quiet:
@@ -196,12 +190,17 @@ def edit_cmd(ctx: typer.Context) -> None:
         _edit.print_diff(rt, _edit.unified_diff(masked(old), masked(new), str(path)))
         rt.io.console().print()
     confirm(rt, f"Save {path}?", what=f"change {path}")
+    _write(path, new)
+    if not rt.output.machine:
+        success(rt.io, f"Saved {path}")
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` at once (a reader sees the old file or the new one)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(new, encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as e:
         raise CliError(f"cannot write {path}: {e.strerror}") from None
-    if not rt.output.machine:
-        success(rt.io, f"Saved {path}")

@@ -73,10 +73,7 @@ def list_cmd(
     from restate_cli.admin.sql import ListFilter
 
     rt = runtime(ctx)
-    statuses = [s.lower() for s in split_list(status)]
-    bad = [s for s in statuses if s not in STATUS_VALUES]
-    if bad:
-        raise UsageError(f"unknown status {bad[0]!r}; choose from {', '.join(STATUS_VALUES)}")
+    statuses = _statuses(status)
     result = completion_result.lower() if completion_result else None
     if result not in (None, "success", "failure"):
         raise UsageError("--completion-result must be success or failure")
@@ -99,6 +96,15 @@ def list_cmd(
     )
     filt.where()  # validates the query before any request
     _watch(rt, watch, interval, lambda client: _list(rt, client, filt, limit, oldest_first))
+
+
+def _statuses(values: list[str]) -> list[str]:
+    """``--status`` values, checked: ``a,b --status c`` → ``[a, b, c]``."""
+    statuses = [s.lower() for s in split_list(values)]
+    bad = [s for s in statuses if s not in STATUS_VALUES]
+    if bad:
+        raise UsageError(f"unknown status {bad[0]!r}; choose from {', '.join(STATUS_VALUES)}")
+    return statuses
 
 
 async def _list(rt: Runtime, client: AdminClient, filt: ListFilter, limit: int, oldest_first: bool) -> None:
@@ -271,10 +277,7 @@ def _selection(
     filters as the user gave them."""
     from restate_cli.admin.sql import ListFilter
 
-    statuses = [s.lower() for s in split_list(status)]
-    bad = [s for s in statuses if s not in STATUS_VALUES]
-    if bad:
-        raise UsageError(f"unknown status {bad[0]!r}; choose from {', '.join(STATUS_VALUES)}")
+    statuses = _statuses(status)
     given: dict[str, object] = {}
     for name, values in (
         ("status", statuses),
