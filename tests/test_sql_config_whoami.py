@@ -162,3 +162,12 @@ def test_bulk_actions_by_filters_and_age(cli, backend: Backend) -> None:
     backend.wait_status(new, "completed")  # the key is free: the last add ran
     r = cli("-q", "-y", "inv", "purge", "--key", key, "--service", "Counter")
     assert r.code == 0 and set(r.lines) == {old[0], new}
+
+
+def test_environment_names_complete_for_use_env() -> None:
+    from restate_cli.completion.tree import command_tree
+
+    node = next(c for c in command_tree().walk() if c.key == "config use-environment")
+    source = node.arguments[0].source
+    assert source is not None and source.environments
+    assert "config" in command_tree().commands and "list-env" in command_tree().commands["config"].aliases

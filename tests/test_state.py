@@ -86,8 +86,10 @@ def test_refusals_write_nothing(cli, backend: Backend) -> None:
     r = cli("-y", "state", "patch", "Nope", key, "count=9")
     assert r.code == 4 and "no service 'Nope'" in r.err
     assert entries(cli, key) == before
-    for r in (cli("state", "get", "Greeter", key),):
-        assert len(r.err.strip().splitlines()) == 1
+    r = cli("state", "get", "Greeter", key)
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1
+    r = cli("state", "get", "Nope", key)
+    assert r.code == 4 and "no service 'Nope' is registered" in r.err and len(r.err.strip().splitlines()) == 1
 
 
 def test_keys_with_quotes_and_percent(cli, backend: Backend) -> None:

@@ -191,7 +191,11 @@ def edit_cmd(ctx: typer.Context) -> None:
         rt.io.console().print()
     confirm(rt, f"Save {path}?", what=f"change {path}")
     _write(path, new)
-    if not rt.output.machine:
+    if rt.output.json:
+        from restate_cli.render.output import write_json
+
+        write_json(rt.io, {"file": str(path), "saved": True})
+    elif not rt.output.machine:
         success(rt.io, f"Saved {path}")
 
 

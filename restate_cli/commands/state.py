@@ -72,10 +72,15 @@ def get_cmd(
 
         try:
             await api.keyed_service(client, name)
-        except (NotFound, ApiNotFound):
+        except (NotFound, ApiNotFound) as e:
+            state = await api.read_one(client, name, k)
+            if not state.entries:
+                raise e from None  # nothing stored either: a typo, most likely
             client.warnings.append(
                 f"no service {name!r} is registered (any more); showing the state stored for it"
             )
+            view.print_state(rt.io, rt.output, state, binary=binary)
+            return
         view.print_state(rt.io, rt.output, await api.read_one(client, name, k), binary=binary)
 
     watch(rt, watching, interval, show)
