@@ -164,12 +164,15 @@ class Runtime:
 
 
 ROOT_ALIASES = {
+    "svc": "services",
     "sub": "subscriptions",
     "kc": "kafka-clusters",
     "dp": "deployments",
     "inv": "invocations",
 }
 ROOT_HIDDEN = {
+    "kv": "state",
+    "conf": "config",
     "subscription": "subscriptions",
     "kafkaclusters": "kafka-clusters",
     "kafkacluster": "kafka-clusters",
@@ -177,16 +180,33 @@ ROOT_HIDDEN = {
 
 app = typer.Typer(
     name="restate-cli",
-    help="Manage the invocations and Kafka subscriptions of a Restate deployment.",
+    help="Manage the invocations, services, state and Kafka subscriptions of a Restate deployment.",
     cls=type(
         "Root",
         (AliasGroup,),
         {
             "aliases": ROOT_ALIASES,
             "hidden_aliases": ROOT_HIDDEN,
-            "order": ("invocations", "subscriptions", "kafka-clusters", "deployments", "dev", "completions"),
+            "order": (
+                "invocations",
+                "services",
+                "state",
+                "sql",
+                "deployments",
+                "subscriptions",
+                "kafka-clusters",
+                "dev",
+                "config",
+                "whoami",
+                "completions",
+            ),
             "lazy": {
                 "invocations": "restate_cli.commands.invocations:app",
+                "services": "restate_cli.commands.services:app",
+                "state": "restate_cli.commands.state:app",
+                "sql": "restate_cli.commands.sql:sql_cmd",
+                "config": "restate_cli.commands.config:app",
+                "whoami": "restate_cli.commands.whoami:whoami_cmd",
                 "subscriptions": "restate_cli.commands.subscriptions:app",
                 "kafka-clusters": "restate_cli.commands.kafka_clusters:app",
                 "deployments": "restate_cli.commands.deployments:app",

@@ -559,7 +559,9 @@ def test_frames_before_a_failure_are_kept(odd: str) -> None:
 def test_silent_deployment_times_out(odd: str) -> None:
     started = time.monotonic()
     e = failed(f"{odd}/slow", timeout=0.3)
-    assert e.message == "no data from the server for 0.3s"
+    # The abort timeout, in restate-server's words and code.
+    assert e.message == "the invocation stream was closed after the 'abort timeout' (300ms) fired."
+    assert e.code == "RT0001"
     assert time.monotonic() - started < 3
 
 

@@ -135,17 +135,40 @@ class KafkaCluster(_Model):
     info: list[SchemaInfo] = []
 
 
-class Handler(_Model):
+class _Settings(_Model):
+    """What a service sets for its handlers, and a handler may set for itself."""
+
+    documentation: str | None = None
+    public: bool | None = None
+    idempotency_retention: str | None = None
+    workflow_completion_retention: str | None = None
+    journal_retention: str | None = None
+    inactivity_timeout: str | None = None
+    abort_timeout: str | None = None
+    enable_lazy_state: bool | None = None
+    retry_policy: dict[str, Any] = {}
+
+
+class Handler(_Settings):
     name: str
     ty: str | None = None
+    input_description: str | None = None
+    output_description: str | None = None
 
 
-class Service(_Model):
+class Service(_Settings):
+    """``GET /services/{name}``: the service, its handlers and its settings."""
+
     name: str
     ty: str | None = None
     revision: int | None = None
     deployment_id: str | None = None
     handlers: list[Handler] = []
+    info: list[SchemaInfo] = []
+
+    @property
+    def keyed(self) -> bool:
+        return self.ty in ("VirtualObject", "Workflow")
 
 
 class Deployment(_Model):

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from restate_cli.admin.client import AdminClient
     from restate_cli.admin.impact import Impact
     from restate_cli.admin.models import InvocationRef
+    from restate_cli.admin.sql import ListFilter
     from restate_cli.app import Runtime
 
 MAX_IN_FLIGHT = 64
@@ -38,11 +39,21 @@ _OTHER_COMMAND = {
 @dataclass(frozen=True)
 class BulkOptions:
     action: Action
-    query: str
+    query: str | None
     limit: int = 500
     dry_run: bool = False
     params: dict[str, str] = field(default_factory=dict)
     wait: float = 3.0  # cancel/kill: seconds to wait for reached invocations to end; 0: no check
+    filt: ListFilter | None = None  # list's filters (with QUERY inside, if any); None: QUERY alone
+    filters: dict[str, object] = field(default_factory=dict)  # the filters as given, for messages
+
+    @property
+    def label(self) -> str:
+        """What was asked for, for messages: the QUERY and the filters."""
+        parts = [repr(self.query)] if self.query else []
+        for name, value in self.filters.items():
+            parts.append(f"--{name}" if value is True else f"--{name} {value}")
+        return " ".join(parts)
 
 
 def validate(opts: BulkOptions) -> None:
@@ -53,7 +64,16 @@ def validate(opts: BulkOptions) -> None:
     check_limit(opts.limit)
     if opts.wait < 0:
         raise UsageError("--wait must be 0 or more")
-    sql.query_filter(opts.query)  # raises UsageError for a malformed id or an empty query
+    if opts.filt is not None:
+        opts.filt.where()  # raises UsageError for a malformed id or filter
+    elif opts.query is None:
+        raise UsageError(
+            f"say which invocations to {opts.action.verb}: give a QUERY (an id or a target) or "
+            "filters (--status, --service, --handler, --key, --deployment, --zombie, "
+            "--created-before, --older-than)"
+        )
+    else:
+        sql.query_filter(opts.query)  # raises UsageError for a malformed id or an empty query
 
 
 async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]:
@@ -67,7 +87,11 @@ async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]
             f"pausing invocations needs admin API v3 (restate-server 1.6 or newer); "
             f"{client.server} offers v{info.api_version}"
         )
-    rows = await client.query(sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit))
+    if opts.filt is not None:
+        rows = await client.query(sql.resolve_filtered(opts.filt, limit=opts.limit))
+    else:
+        assert opts.query is not None
+        rows = await client.query(sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit))
     return [InvocationRef.model_validate(r) for r in rows]
 
 
@@ -190,12 +214,18 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
     async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None, bool] | None:
         refs = await resolve(client, opts)
         if not refs:
-            raise await nothing_found(client, opts)
+            if opts.query and not opts.filters:
+                raise await nothing_found(client, opts)
+            _, note = _OTHER_COMMAND.get(a.verb, (set(), ""))
+            raise NotFound(
+                f"no invocations found for {opts.label}; {a.verb} works only on "
+                f"{a.works_on} invocations." + (f" {note}" if note else "")
+            )
         impact = await impact_of(client, a.verb, refs) if with_impact else None
         if not out.quiet:
             refs = await view_statuses(client, refs, impact)
         if opts.dry_run:
-            view.dry_run(io, out, a, opts.query, refs, impact)
+            view.dry_run(io, out, a, opts.query, refs, impact, filters=opts.filters or None)
             return None
         if not out.machine:
             view.preview(io, out, refs, PREVIEW_ROWS)
@@ -224,7 +254,7 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
     if done is None:
         return
     outcomes, impact, offline = done
-    view.report(io, out, a, opts.query, outcomes, impact, offline=offline)
+    view.report(io, out, a, opts.query, outcomes, impact, filters=opts.filters or None, offline=offline)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise CliError(f"failed to {a.verb} {len(failed)} of {len(outcomes)} invocations")

@@ -100,3 +100,33 @@ def check_limit(value: int, flag: str = "--limit") -> None:
     positive(value, flag)
     if value > MAX_LIMIT:
         raise UsageError(f"{flag} must be at most {MAX_LIMIT} (a 64-bit integer)")
+
+
+def watch(
+    rt: Runtime, watching: bool, interval: float, show: Callable[[AdminClient], Awaitable[Any]]
+) -> None:
+    """Run ``show`` once, or forever every ``interval`` seconds until Ctrl-C (``-w``)."""
+    import asyncio
+
+    if interval <= 0:
+        raise UsageError("-n/--interval must be positive")
+    if not watching:
+        run_with_client(rt, show)
+        return
+    console = rt.io.console()
+
+    async def loop(client: AdminClient) -> None:
+        while True:
+            if rt.io.stdout_tty:
+                console.clear()
+                if client.offline_notice is not None:  # cleared with the screen: say it again
+                    from restate_cli.render.output import notice
+
+                    notice(rt.io, client.offline_notice)
+            await show(client)
+            await asyncio.sleep(interval)
+
+    try:
+        run_with_client(rt, loop)
+    except KeyboardInterrupt:
+        return

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from restate_cli import ids
+from restate_cli.durations import friendly
+from restate_cli.embedded.engine.policy import DAY_MS, DEFAULT_ABORT_TIMEOUT_MS, RetryPolicy
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.store import NewerSchema, Store, now_ms, problem
 from restate_cli.embedded.store.sysviews import ts
@@ -284,42 +286,124 @@ class Runtime:
         }
 
     def service_json(self, svc: dict[str, Any]) -> dict[str, Any]:
-        m = json.loads(svc["manifest"])
-        handlers = []
-        for h in m.get("handlers", []):
-            entry: dict[str, Any] = {"name": h["name"]}
-            ty = (h.get("ty") or "").capitalize()
-            if svc["ty"] != "service":
-                entry["ty"] = ty or ("Exclusive" if svc["ty"] == "virtual_object" else "Workflow")
-            entry["public"] = bool(svc["public"]) and not h.get("ingressPrivate", False)
-            inp, out = h.get("input") or {}, h.get("output") or {}
-            entry["input_description"] = _describe(inp)
-            entry["output_description"] = _describe(out)
-            if inp.get("jsonSchema") is not None:
-                entry["input_json_schema"] = inp["jsonSchema"]
-            if out.get("jsonSchema") is not None:
-                entry["output_json_schema"] = out["jsonSchema"]
-            entry["retry_policy"] = {"max_attempts": h.get("retryPolicyMaxAttempts")}
-            handlers.append(entry)
-        return {
-            "name": svc["name"],
-            "ty": _TY_JSON[svc["ty"]],
-            "handlers": handlers,
-            "deployment_id": svc["deployment_id"],
-            "revision": svc["revision"],
-            "public": bool(svc["public"]),
-            "idempotency_retention": _human_ms(m.get("idempotencyRetention"), "1d"),
-            "journal_retention": _human_ms(m.get("journalRetention"), "1d"),
-            "inactivity_timeout": _human_ms(m.get("inactivityTimeout"), "1m"),
-            "abort_timeout": _human_ms(m.get("abortTimeout"), "10m"),
-            "enable_lazy_state": bool(m.get("enableLazyState", False)),
-        }
+        """``GET /services/{name}``: settings the deployment or ``PATCH`` set, else the defaults.
 
-    def replace_state(self, service: str, key: str, new_state: dict[bytes, bytes]) -> None:
+        The embedded runtime talks request/response to every deployment, where restate-server
+        applies no inactivity timeout: it shows ``0s``, and an ``info`` entry when one is set.
+        """
+        m = json.loads(svc["manifest"])
+        handlers = [self._handler_json(svc, h) for h in m.get("handlers", [])]
+        data: dict[str, Any] = {"name": svc["name"], "ty": _TY_JSON[svc["ty"]], "handlers": handlers}
+        if m.get("documentation"):
+            data["documentation"] = m["documentation"]
+        data.update(
+            {
+                "deployment_id": svc["deployment_id"],
+                "revision": svc["revision"],
+                "public": bool(svc["public"]),
+                "idempotency_retention": _friendly(m.get("idempotencyRetention"), DAY_MS),
+            }
+        )
+        if svc["ty"] == "workflow":
+            data["workflow_completion_retention"] = _friendly(m.get("workflowCompletionRetention"), DAY_MS)
+        data.update(
+            {
+                "journal_retention": _friendly(m.get("journalRetention"), DAY_MS),
+                "inactivity_timeout": "0s",
+                "abort_timeout": _friendly(m.get("abortTimeout"), DEFAULT_ABORT_TIMEOUT_MS),
+                "enable_lazy_state": bool(m.get("enableLazyState", False)),
+                "retry_policy": _retry_policy(m, service_level=True),
+            }
+        )
+        if m.get("inactivityTimeout") is not None:
+            data["info"] = [
+                {
+                    "code": "RT0021",
+                    "message": f"The configured inactivity_timeout {_friendly(m['inactivityTimeout'], 0)} "
+                    "will not be applied because the service is exposed in Request/Response mode.",
+                }
+            ]
+        return data
+
+    @staticmethod
+    def _handler_json(svc: dict[str, Any], h: dict[str, Any]) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": h["name"]}
+        ty = (h.get("ty") or "").capitalize()
+        if svc["ty"] != "service":
+            entry["ty"] = ty or ("Exclusive" if svc["ty"] == "virtual_object" else "Workflow")
+        if h.get("documentation"):
+            entry["documentation"] = h["documentation"]
+        for key, name in _HANDLER_DURATIONS:
+            if h.get(key) is not None:
+                entry[name] = _friendly(h[key], 0)
+        if h.get("enableLazyState") is not None:
+            entry["enable_lazy_state"] = bool(h["enableLazyState"])
+        entry["public"] = bool(svc["public"]) and not h.get("ingressPrivate", False)
+        inp, out = h.get("input") or {}, h.get("output") or {}
+        entry["input_description"] = _describe(inp)
+        entry["output_description"] = _describe(out)
+        if inp.get("jsonSchema") is not None:
+            entry["input_json_schema"] = inp["jsonSchema"]
+        if out.get("jsonSchema") is not None:
+            entry["output_json_schema"] = out["jsonSchema"]
+        entry["retry_policy"] = _retry_policy(h, service_level=False)
+        return entry
+
+    def modify_service(self, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """``PATCH /services/{name}``: ``public`` and the service-level settings, in ms.
+
+        They live in the stored manifest, so that registering the deployment again resets
+        them to what it declares, as on restate-server."""
         with self.store.tx() as c:
-            self.store.state_clear(c, service, key)
-            for name, value in new_state.items():
-                self.store.state_set(c, service, key, name, value)
+            svc = self.store.service(name, c)
+            if svc is None:
+                raise EngineError(404, f"not found in the schema registry: service with name '{name}'")
+            if "public" in changes:
+                self.store.set_service_public(c, name, changes.pop("public"))
+            if changes:
+                manifest = {**json.loads(svc["manifest"]), **changes}
+                self.store.set_service_manifest(c, name, manifest)
+        return self.service_json(self.store.service(name))  # type: ignore[arg-type]
+
+    def mutate_state(self, service: str, key: str, new_state: dict[bytes, bytes], version: str | None) -> str:
+        """``POST /services/{name}/state``: ``applied``, ``dropped`` (version mismatch) or
+        ``queued`` behind the invocation that holds the key."""
+        from restate_cli.embedded.store.state_mutations import mutate
+
+        with self.store.tx() as c:
+            return mutate(self.store, c, service, key, new_state, version)
+
+
+_HANDLER_DURATIONS = (
+    ("idempotencyRetention", "idempotency_retention"),
+    ("journalRetention", "journal_retention"),
+    ("workflowCompletionRetention", "workflow_completion_retention"),
+    ("inactivityTimeout", "inactivity_timeout"),
+    ("abortTimeout", "abort_timeout"),
+)
+
+
+def _retry_policy(m: dict[str, Any], *, service_level: bool) -> dict[str, Any]:
+    """The retry policy as restate-server shows it: complete with defaults for a service,
+    only what is set (and ``max_attempts``) for a handler."""
+    defaults = RetryPolicy()
+    fields = (
+        ("initial_interval", "retryPolicyInitialInterval", defaults.initial_ms, _friendly),
+        ("exponentiation_factor", "retryPolicyExponentiationFactor", defaults.factor, float),
+        ("max_attempts", "retryPolicyMaxAttempts", defaults.max_attempts, int),
+        ("max_interval", "retryPolicyMaxInterval", defaults.max_interval_ms, _friendly),
+        ("on_max_attempts", "retryPolicyOnMaxAttempts", "PAUSE", lambda v, *_: str(v).capitalize()),
+    )
+    out: dict[str, Any] = {}
+    for name, key, default, convert in fields:
+        value = m.get(key)
+        if value is not None:
+            out[name] = convert(value, 0) if convert is _friendly else convert(value)
+        elif service_level:
+            out[name] = convert(default, 0) if convert is _friendly else convert(default)
+        elif name == "max_attempts":
+            out[name] = None
+    return out
 
 
 def _ns(ms: int) -> str:
@@ -337,11 +421,5 @@ def _describe(io: dict[str, Any]) -> str:
     return str(io["contentType"])
 
 
-def _human_ms(ms: Any, default: str) -> str:
-    if ms is None:
-        return default
-    ms = int(ms)
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms and ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms"
+def _friendly(ms: Any, default: int) -> str:
+    return friendly(default if ms is None else int(ms))

@@ -69,14 +69,16 @@ def dry_run(
     io: IO,
     opts: OutputOptions,
     action: Action,
-    query: str,
+    query: str | None,
     refs: Sequence[InvocationRef],
     impact: Impact | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> None:
     if opts.json:
         data: dict[str, Any] = {
             "action": action.verb,
             "query": query,
+            **({"filters": filters} if filters else {}),
             "dry_run": True,
             "invocations": [{"id": r.id, "target": r.target, "status": r.shown_status} for r in refs],
         }
@@ -134,9 +136,10 @@ def report(
     io: IO,
     opts: OutputOptions,
     action: Action,
-    query: str,
+    query: str | None,
     outcomes: Sequence[Outcome],
     impact: Impact | None = None,
+    filters: dict[str, Any] | None = None,
     *,
     offline: bool = False,
 ) -> None:
@@ -146,6 +149,7 @@ def report(
         data: dict[str, Any] = {
             "action": action.verb,
             "query": query,
+            **({"filters": filters} if filters else {}),
             "dry_run": False,
             "succeeded": len(ok),
             "failed": len(failed),

@@ -119,15 +119,19 @@ def build(rt: Runtime) -> asgi.App:
         body = asgi.require_json(req)
         if not isinstance(body, dict):
             raise asgi.schema_error("invalid type: expected a map at line 1 column 1")
-        if "public" in body and not isinstance(body["public"], bool):
-            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
+        changes = _service_changes(body)
         name = req.params["service"]
-        if rt.store.service(name) is None:
+        svc = rt.store.service(name)
+        if svc is None:
             raise HttpError(404, f"not found in the schema registry: service with name '{name}'")
-        if "public" in body:
-            with rt.store.tx() as c:
-                rt.store.set_service_public(c, name, body["public"])
-        return json_response(rt.service_json(rt.store.service(name)))  # type: ignore[arg-type]
+        if "workflowCompletionRetention" in changes and svc["ty"] != "workflow":
+            raise HttpError(
+                400, f"modifying retention time for service type {_TY_NAMES[svc['ty']]} is unsupported"
+            )
+        try:
+            return json_response(rt.modify_service(name, changes))
+        except EngineError as e:
+            raise HttpError(e.status, e.message, restate_code=e.restate_code) from None
 
     async def list_handlers(req: Request) -> Response:
         return json_response({"handlers": rt.service_json(service_or_404(req))["handlers"]})
@@ -143,12 +147,16 @@ def build(rt: Runtime) -> asgi.App:
         )
 
     async def modify_state(req: Request) -> Response:
-        object_key, new_state = inputs.state_update(req, asgi.require_json(req))
-        svc = rt.store.service(req.params["service"])
-        if svc is not None and svc["ty"] == "service":
+        object_key, new_state, version = inputs.state_update(req, asgi.require_json(req))
+        name = req.params["service"]
+        svc = rt.store.service(name)
+        if svc is None and not new_state:
+            return empty(202)  # restate-server checks the service only when there is state to write
+        if svc is None:
+            raise HttpError(404, f"The requested service '{name}' does not exist")
+        if svc["ty"] == "service":
             raise HttpError(400, "Cannot modify state for service type Service")
-        if svc is not None:
-            rt.replace_state(svc["name"], object_key, new_state)
+        rt.mutate_state(name, object_key, new_state, version)
         return empty(202)
 
     # -- invocations -----------------------------------------------------------------
@@ -266,6 +274,39 @@ def _strip_version(req: Request) -> Response | str | None:
     if version > MAX_API:
         return empty(404)
     return m.group(2) or "/"
+
+
+_TY_NAMES = {"service": "Service", "virtual_object": "VirtualObject", "workflow": "Workflow"}
+_SERVICE_DURATIONS = {
+    "idempotency_retention": "idempotencyRetention",
+    "workflow_completion_retention": "workflowCompletionRetention",
+    "journal_retention": "journalRetention",
+    "inactivity_timeout": "inactivityTimeout",
+    "abort_timeout": "abortTimeout",
+}
+
+
+def _service_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The settings a ``PATCH /services/{name}`` body changes: ``public`` and manifest keys
+    in ms. Nulls and unknown fields change nothing, as on restate-server."""
+    from restate_cli.durations import DurationError, parse_ms
+
+    changes: dict[str, Any] = {}
+    if body.get("public") is not None:
+        if not isinstance(body["public"], bool):
+            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
+        changes["public"] = body["public"]
+    for field, key in _SERVICE_DURATIONS.items():
+        value = body.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise asgi.schema_error(f"{field}: invalid type: {json.dumps(value)}, expected a duration string")
+        try:
+            changes[key] = parse_ms(value)
+        except DurationError as e:
+            raise asgi.schema_error(f"{field}: {e}") from None
+    return changes
 
 
 def _check_id(value: str, kind: str, name: str) -> None:

@@ -83,9 +83,10 @@ def _check_uri(uri: str, untagged: HttpError) -> None:
         raise untagged
 
 
-def state_update(request: Request, body: Any) -> tuple[str, dict[bytes, bytes]]:
-    """``POST /services/{service}/state``: the object key and the new state, each value a
-    byte array (a list of 0..255) or a string (its UTF-8 bytes), as restate takes them."""
+def state_update(request: Request, body: Any) -> tuple[str, dict[bytes, bytes], str | None]:
+    """``POST /services/{service}/state``: the object key, the new state (each value a byte
+    array, a list of 0..255, or a string: its UTF-8 bytes, as restate takes them) and the
+    version of the state it replaces, if given."""
     if not isinstance(body, dict) or not isinstance(body.get("object_key"), str):
         raise schema_error("missing field `object_key`")
     new_state = body.get("new_state")
@@ -104,7 +105,10 @@ def state_update(request: Request, body: Any) -> tuple[str, dict[bytes, bytes]]:
             if not 0 <= byte <= 255:
                 raise type_error(request, ("new_state", name, i), byte, "u8", invalid_value=True)
         state[name.encode()] = bytes(value)
-    return body["object_key"], state
+    version = body.get("version")
+    if version is not None and not isinstance(version, str):
+        raise schema_error("version: invalid type, expected a string")
+    return body["object_key"], state, version
 
 
 def query_text(request: Request, body: Any) -> str:

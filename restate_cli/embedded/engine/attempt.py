@@ -105,7 +105,7 @@ async def request_response(client: Any, attempt: Attempt) -> Change:
             timeout=attempt.timeout,
         )
     except AttemptFailed as e:
-        error = AttemptError(500, e.message, "RT0006")
+        error = AttemptError(500, e.message, e.code)
         return partial(
             failed, inv=inv, version=attempt.version, error=error, retry_after=e.retry_after, frames=e.frames
         )

@@ -8,6 +8,7 @@ from restate_cli.embedded.engine.model import END, FAILURE, AttemptError, Result
 from restate_cli.embedded.engine.notify import deliver_result
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.store import Inv
+from restate_cli.embedded.store.state_mutations import apply_queued
 
 
 def complete(tx: Tx, inv_id: str, result: Result) -> None:
@@ -61,6 +62,7 @@ def release(tx: Tx, inv: Inv) -> None:
     if not store.unlock(c, inv.service, key, inv.id):
         return
     nxt = store.inbox_head(c, inv.service, key)
+    apply_queued(store, c, inv.service, key, store.inbox_seq_of(c, nxt) if nxt else None)
     if nxt is not None:
         store.lock(c, inv.service, key, nxt)
         store.update(c, nxt, status="invoked", inboxed_at=None, inbox_seq=None, modified_at=tx.now)

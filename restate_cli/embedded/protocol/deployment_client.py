@@ -77,14 +77,20 @@ class AttemptFailed(Exception):
 
     ``message`` is meant for the user (the "last failure" of the invocation);
     ``retry_after`` is the server's Retry-After in seconds, if it sent one; ``frames`` are
-    the complete frames that arrived before the failure (commands to store before retrying).
+    the complete frames that arrived before the failure (commands to store before retrying);
+    ``code`` is restate's error code for it.
     """
 
     def __init__(
-        self, message: str, retry_after: float | None = None, frames: list[Frame] | None = None
+        self,
+        message: str,
+        retry_after: float | None = None,
+        frames: list[Frame] | None = None,
+        code: str = "RT0006",
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
         self.retry_after = retry_after
         self.frames = frames or []
 
@@ -255,7 +261,7 @@ class DeploymentClient:
         try:
             response = await self._pool.post(url, request_headers, body, timeout=timeout)
         except HttpError as e:
-            raise _transport_failure(e, content_type, version) from None
+            raise _transport_failure(e, content_type, version, timeout) from None
         except ValueError as e:
             raise AttemptFailed(f"cannot send an attempt to {url}: {e}") from None
         _check_head(response, content_type, version)
@@ -265,12 +271,21 @@ class DeploymentClient:
         return AttemptResult(frames, response.headers.get("x-restate-server"))
 
 
-def _transport_failure(e: HttpError, content_type: str, version: int) -> AttemptFailed:
+def _transport_failure(
+    e: HttpError, content_type: str, version: int, timeout: float | None = None
+) -> AttemptFailed:
     """What to report when the exchange broke off; keeps the frames that did arrive."""
     frames: list[Frame] = []
     if e.response is not None:
         _check_head(e.response, content_type, version)  # a bad head is the better reason
         frames = FrameDecoder().feed(e.partial)
+    if e.timed_out and not e.connecting and timeout is not None:
+        from restate_cli.durations import friendly
+
+        # The service's abort timeout: restate-server's words and code for it.
+        fired = friendly(round(timeout * 1000))
+        message = f"the invocation stream was closed after the 'abort timeout' ({fired}) fired."
+        return AttemptFailed(message, frames=frames, code="RT0001")
     return AttemptFailed(str(e), frames=frames)
 
 

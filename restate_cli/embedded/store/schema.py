@@ -186,6 +186,17 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX invocations_inbox_seq ON invocations (inbox_seq) WHERE inbox_seq IS NOT NULL;
     """,
+    # 3: state changes from the admin API that wait in a key's inbox behind its invocations
+    """
+    CREATE TABLE IF NOT EXISTS state_mutations (
+        inbox_seq INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        service_key TEXT NOT NULL,
+        version TEXT,
+        new_state TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS state_mutations_key ON state_mutations (service, service_key, inbox_seq);
+    """,
 ]
 
 
