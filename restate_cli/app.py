@@ -147,6 +147,7 @@ class Runtime:
     output: OutputOptions
     verbose: int = 0
     _settings: Settings | None = field(default=None, repr=False)
+    offline_notice: str | None = None  # not said yet: no dev runs what this command changes
 
     @property
     def settings(self) -> Settings:

@@ -39,6 +39,10 @@ class Aborted(CliError):
     exit_code = 1
 
 
+class StoreUnusable(CliError):
+    """The embedded runtime's store cannot be used (corrupt, read-only, too new)."""
+
+
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
     """`` Did you mean 'list' or 'ls'?`` for a typo close to ``candidates``, else ``""``."""
     import difflib

@@ -273,7 +273,7 @@ def small_filesystem(where: Path, size: str = "8m") -> Iterator[Path]:
 
 def fill(fs: Path) -> Path:
     filler = fs / "filler"
-    with filler.open("wb") as f:
+    with filler.open("wb", buffering=0) as f:  # unbuffered: closing has nothing left to write
         try:
             while True:
                 f.write(b"\0" * 65536)

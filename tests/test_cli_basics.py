@@ -151,6 +151,6 @@ def test_usage_lines_name_arguments_plainly(cli_offline) -> None:
             assert usage.startswith("Usage: restate-cli ") and "{" not in usage, usage
             seen += 1
     assert seen > 20
-    r = cli_offline("inv", "cancel")
-    assert r.code == 2 and "Usage: restate-cli invocations cancel [OPTIONS] QUERY" in r.err, r
-    assert "Missing argument 'QUERY'" in r.err
+    r = cli_offline("inv", "describe")
+    assert r.code == 2 and "Usage: restate-cli invocations describe [OPTIONS] INVOCATION_ID" in r.err, r
+    assert "Missing argument 'INVOCATION_ID'" in r.err

@@ -123,12 +123,9 @@ def test_a_corrupt_store_says_so_and_what_to_do(cli_offline, tmp_path: Path) -> 
     assert err.startswith(f"Error: cannot use the embedded runtime's data in {data}: the store is corrupt (")
     assert f"move {data / 'restate.db'} (with its -wal and -shm files) aside" in err
     assert "writable" not in err
-    err = one_line(cli_offline("inv", "ls", env=env), 1)
-    assert (
-        f"the embedded runtime's store {data / 'restate.db'} is corrupt (database disk image is malformed)"
-        in err
-    )
-    assert "move it aside" in err
+    err = one_line(cli_offline("inv", "ls", env=env), 1)  # found by /query: the same words
+    assert err.startswith(f"Error: cannot use the embedded runtime's data in {data}: the store is corrupt (")
+    assert f"move {data / 'restate.db'} (with its -wal and -shm files) aside" in err
     garbage = tmp_path / "garbage"
     garbage.mkdir()
     (garbage / "restate.db").write_bytes(b"not a database" * 1000)

@@ -20,7 +20,7 @@ from restate_cli.embedded.store import MIGRATIONS
 # The columns of restate-server 1.7.12's system tables that the embedded runtime has, in
 # order, as its information_schema.columns lists them.
 COLUMNS = json.loads((Path(__file__).parent / "data" / "sys-columns-1.7.12.json").read_text())
-STORE_TABLES = sorted(set(re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))))
+STORE_TABLES = sorted(set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", "".join(MIGRATIONS))))
 HIDDEN_NAME = re.compile(r"restate_[0-9a-f]{16}_")
 
 

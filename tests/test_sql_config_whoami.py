@@ -40,7 +40,9 @@ def test_sql_errors_are_one_line(cli, backend: Backend) -> None:
     if backend.embedded:
         r = cli("sql", "SELECT date_trunc('hour', created_at) FROM sys_invocation")
         assert r.code == 1 and len(r.err.strip().splitlines()) == 1
-        assert "the embedded runtime cannot run this query: no such function: date_trunc" in r.err
+        assert (
+            "the embedded runtime cannot run this query" in r.err and "Invalid function 'date_trunc'" in r.err
+        )
         r = cli("sql", "DELETE FROM sys_invocation")
         assert r.code == 1 and "DML not supported" in r.err
 

@@ -13,7 +13,7 @@ from restate_cli.embedded.engine.policy import DAY_MS, DEFAULT_ABORT_TIMEOUT_MS,
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.store import NewerSchema, Store, now_ms, problem
 from restate_cli.embedded.store.sysviews import ts
-from restate_cli.errors import CliError
+from restate_cli.errors import StoreUnusable
 
 if TYPE_CHECKING:
     from restate_cli.embedded.engine import Engine
@@ -25,7 +25,7 @@ _TY = {"SERVICE": "service", "VIRTUAL_OBJECT": "virtual_object", "WORKFLOW": "wo
 _TY_JSON = {"service": "Service", "virtual_object": "VirtualObject", "workflow": "Workflow"}
 
 
-class DataDirError(CliError):
+class DataDirError(StoreUnusable):
     """The data directory cannot be used (not writable, corrupt, from a newer restate-cli)."""
 
     def __init__(
@@ -100,7 +100,8 @@ class Runtime:
         if self._queries is None:
             from restate_cli.embedded.store.query import QueryPool
 
-            self._queries = QueryPool(self.store.path)
+            # in a CLI process, a corrupt store ends the command (inprocess.admin_app)
+            self._queries = QueryPool(self.store.path, raise_corrupt=not self.active)
         return self._queries
 
     async def start(self) -> None:

@@ -64,9 +64,10 @@ class Job:
 class QueryPool:
     """The query threads and read connections of one store."""
 
-    def __init__(self, path: Path, size: int = QUERY_CONNECTIONS) -> None:
+    def __init__(self, path: Path, size: int = QUERY_CONNECTIONS, *, raise_corrupt: bool = False) -> None:
         self.path = path
         self.size = size
+        self.raise_corrupt = raise_corrupt  # a corrupt store raises instead of answering 500
         self._executor = ThreadPoolExecutor(size, thread_name_prefix="query")
         self._local = threading.local()  # each thread's connection and its sandbox
         self._running: set[Job] = set()
@@ -136,6 +137,8 @@ class QueryPool:
 
     def _store_error(self, e: sqlite3.Error) -> Answer:
         if problem(e) == "corrupt":
+            if self.raise_corrupt:
+                raise e
             return _error(
                 500,
                 f"External error: the embedded runtime's store {self.path} is corrupt ({e}); "
