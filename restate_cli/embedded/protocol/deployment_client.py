@@ -10,17 +10,18 @@ response until End, Suspension or Error. There is no HTTP/2 and no streaming bac
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
-import json
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
-from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
+from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder, jsonbody
 from restate_cli.embedded.protocol.manifest import (
     HandlerInput,
     HandlerManifest,
@@ -31,6 +32,7 @@ from restate_cli.embedded.protocol.manifest import (
     parse_manifest,
 )
 from restate_cli.http1 import ConnectionPool, HttpError, Response
+from restate_cli.limits import MAX_MANIFEST_BYTES, TooLarge, read_httpx
 
 __all__ = [
     "ACCEPT_MANIFESTS",
@@ -54,10 +56,20 @@ MAX_PROTOCOL_VERSION = 7
 _MANIFEST_TYPES = {f"application/vnd.restate.endpointmanifest.v{v}+json": v for v in range(1, 5)}
 ACCEPT_MANIFESTS = ", ".join(_MANIFEST_TYPES)
 """The Accept header restate-server sends to ``/discover``: manifest v1 to v4."""
+DISCOVERY_SECONDS = float(os.environ.get("RESTATE_CLI_DISCOVERY_TIMEOUT_SECONDS", "30"))
+"""How long a discovery may take in all (restate-server 1.7 has no such bound: an endpoint
+that trickles its manifest holds the registration open for as long as it trickles)."""
+_ERROR_BODY_BYTES = 4096  # of a failed discovery's body, for the message
 
 
 class DiscoveryError(Exception):
-    """Discovery failed, or the deployment speaks no protocol version the runtime can use."""
+    """Discovery failed, or the deployment speaks no protocol version the runtime can use.
+    ``code`` is the restate error code of the answer (restate gives none to a manifest it
+    cannot decode)."""
+
+    def __init__(self, message: str, code: str | None = "META0003") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class AttemptFailed(Exception):
@@ -65,14 +77,20 @@ class AttemptFailed(Exception):
 
     ``message`` is meant for the user (the "last failure" of the invocation);
     ``retry_after`` is the server's Retry-After in seconds, if it sent one; ``frames`` are
-    the complete frames that arrived before the failure (commands to store before retrying).
+    the complete frames that arrived before the failure (commands to store before retrying);
+    ``code`` is restate's error code for it.
     """
 
     def __init__(
-        self, message: str, retry_after: float | None = None, frames: list[Frame] | None = None
+        self,
+        message: str,
+        retry_after: float | None = None,
+        frames: list[Frame] | None = None,
+        code: str = "RT0006",
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
         self.retry_after = retry_after
         self.frames = frames or []
 
@@ -88,21 +106,37 @@ class AttemptResult:
 # -- discovery -------------------------------------------------------------------------------
 
 
-async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeout: float = 10) -> Manifest:
-    """``GET {uri}/discover`` over HTTP/1.1 and parse the manifest."""
+async def discover(
+    uri: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10,
+    deadline: float | None = None,
+) -> Manifest:
+    """``GET {uri}/discover`` over HTTP/1.1 and parse the manifest.
+
+    ``timeout`` bounds the connect and each wait for data, ``deadline`` (default
+    ``DISCOVERY_SECONDS``) the whole exchange; the body may hold ``MAX_MANIFEST_BYTES``.
+    """
     url = f"{uri.rstrip('/')}/discover"
+    _check_address(url)
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
-    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
-        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
-        try:
-            r = await client.get(url, headers=request_headers)
-        except httpx.TimeoutException:
-            raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
-        except httpx.HTTPError as e:
-            raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+    deadline = DISCOVERY_SECONDS if deadline is None else deadline
+    try:
+        async with asyncio.timeout(deadline):
+            r, body = await _fetch(url, request_headers, timeout)
+    except TimeoutError:
+        raise DiscoveryError(f"discovery at {url} did not complete within {deadline:g}s") from None
+    except httpx.TimeoutException:
+        raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
+    except httpx.HTTPError as e:
+        raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+    except TooLarge as e:
+        raise DiscoveryError(str(e)) from None
     if r.status_code != 200:
         hint = " (is the SDK endpoint served at this path?)" if r.status_code == 404 else ""
-        raise DiscoveryError(f"{url} answered {_status(r.status_code)}{hint}{_body_hint(r.text)}")
+        text = body.decode(errors="replace")
+        raise DiscoveryError(f"{url} answered {_status(r.status_code)}{hint}{_body_hint(text)}")
     content_type = r.headers.get("content-type", "")
     version = _MANIFEST_TYPES.get(content_type)
     if version is None:
@@ -110,9 +144,14 @@ async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeou
             f"{url} answered with content-type {content_type!r}, not an endpoint manifest v1-v4"
         )
     try:
-        doc = json.loads(r.content)
-    except ValueError as e:
-        raise DiscoveryError(f"{url} returned invalid JSON: {e}") from None
+        doc = jsonbody.parse(body, buffered=True)
+    except jsonbody.JsonBodyError as e:
+        shown = body[:1000].decode(errors="replace")
+        raise DiscoveryError(
+            f"received a bad response from the SDK that cannot be decoded: {e.reason}. "
+            f"Discovery response: {shown}",
+            code=None,
+        ) from None
     try:
         manifest = parse_manifest(
             doc, sdk_version=r.headers.get("x-restate-server"), manifest_version=version
@@ -126,6 +165,32 @@ async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeou
             f"runtime speaks [{MIN_PROTOCOL_VERSION}, {MAX_PROTOCOL_VERSION}]: update the SDK"
         )
     return manifest
+
+
+def _check_address(url: str) -> None:
+    """A URI the HTTP client could not use (httpx would even take port 99999 modulo 65536)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise DiscoveryError(f"cannot reach {url}: unsupported scheme '{parts.scheme}', use http or https")
+    try:
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        raise DiscoveryError(f"cannot reach {url}: the port must be a number from 0 to 65535") from None
+
+
+async def _fetch(url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
+    """The response head and its body: a manifest's worth, or the start of an error."""
+    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
+        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
+        async with client.stream("GET", url, headers=headers) as r:
+            if r.status_code == 200:
+                return r, await read_httpx(r, MAX_MANIFEST_BYTES, f"the discovery response of {url}")
+            head = b""
+            async for chunk in r.aiter_bytes():
+                head += chunk
+                if len(head) >= _ERROR_BODY_BYTES:
+                    break
+            return r, head[:_ERROR_BODY_BYTES]
 
 
 def pick_protocol_version(manifest: Manifest, runtime_max: int = 6) -> int:
@@ -196,7 +261,7 @@ class DeploymentClient:
         try:
             response = await self._pool.post(url, request_headers, body, timeout=timeout)
         except HttpError as e:
-            raise _transport_failure(e, content_type, version) from None
+            raise _transport_failure(e, content_type, version, timeout) from None
         except ValueError as e:
             raise AttemptFailed(f"cannot send an attempt to {url}: {e}") from None
         _check_head(response, content_type, version)
@@ -206,12 +271,21 @@ class DeploymentClient:
         return AttemptResult(frames, response.headers.get("x-restate-server"))
 
 
-def _transport_failure(e: HttpError, content_type: str, version: int) -> AttemptFailed:
+def _transport_failure(
+    e: HttpError, content_type: str, version: int, timeout: float | None = None
+) -> AttemptFailed:
     """What to report when the exchange broke off; keeps the frames that did arrive."""
     frames: list[Frame] = []
     if e.response is not None:
         _check_head(e.response, content_type, version)  # a bad head is the better reason
         frames = FrameDecoder().feed(e.partial)
+    if e.timed_out and not e.connecting and timeout is not None:
+        from restate_cli.durations import friendly
+
+        # The service's abort timeout: restate-server's words and code for it.
+        fired = friendly(round(timeout * 1000))
+        message = f"the invocation stream was closed after the 'abort timeout' ({fired}) fired."
+        return AttemptFailed(message, frames=frames, code="RT0001")
     return AttemptFailed(str(e), frames=frames)
 
 
