@@ -76,17 +76,40 @@ class Runtime:
     # -- deployments -----------------------------------------------------------------
 
     async def register(
-        self, uri: str, *, force: bool, additional_headers: dict[str, str], dry_run: bool = False
+        self,
+        uri: str,
+        *,
+        force: bool,
+        additional_headers: dict[str, str],
+        dry_run: bool = False,
+        use_http_11: bool = False,
     ) -> tuple[int, dict[str, Any]]:
-        """Discover a deployment and record its services; ``(status, body)`` as restate answers."""
-        from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
+        """Discover a deployment and record its services; ``(status, body)`` as restate
+        answers: 201 for a new deployment (also when only a dry run), 200 for one already
+        registered at that URI. A failed registration is logged."""
+        try:
+            return await self._register(uri, force, additional_headers, dry_run, use_http_11)
+        except EngineError as e:
+            self.engine.log(f"registering the deployment at {uri} failed: {e.message}")
+            raise
+
+    async def _register(
+        self, uri: str, force: bool, additional_headers: dict[str, str], dry_run: bool, use_http_11: bool
+    ) -> tuple[int, dict[str, Any]]:
+        from restate_cli.embedded.protocol.deployment_client import (
+            HTTP_1_1,
+            HTTP_2,
+            PROTOCOL_TYPES,
+            DiscoveryError,
+            discover,
+        )
 
         uri = uri if uri.endswith("/") else uri + "/"
         existing = self.store.deployment_by_uri(uri)
         try:
-            manifest = await discover(uri, headers=additional_headers)
+            manifest = await discover(uri, headers=additional_headers, use_http_11=use_http_11)
         except DiscoveryError as e:
-            raise EngineError(500, f"[META0003] {e}", restate_code="META0003") from None
+            raise EngineError(500, f"[{e.code}] {e}", restate_code=e.code) from None
         services = manifest.raw.get("services", [])
         for svc in services:
             current = self.store.service(svc["name"])
@@ -110,7 +133,7 @@ class Runtime:
             )
         dep_id = existing["id"] if existing else ids.format_short_id("dp", ids.new_uuid())
         if dry_run:
-            return 200, self._registration(dep_id, manifest)
+            return (200 if existing else 201), self._registration(dep_id, manifest)
         now = now_ms()
         with self.store.tx() as c:
             self.store.save_deployment(
@@ -118,8 +141,8 @@ class Runtime:
                 {
                     "id": dep_id,
                     "uri": uri,
-                    "protocol_type": "RequestResponse",
-                    "http_version": "HTTP/1.1",
+                    "protocol_type": PROTOCOL_TYPES[manifest.protocol_mode],
+                    "http_version": HTTP_1_1 if use_http_11 else HTTP_2,
                     "min_protocol_version": manifest.min_protocol_version,
                     "max_protocol_version": manifest.max_protocol_version,
                     "sdk_version": manifest.sdk_version,
@@ -156,7 +179,8 @@ class Runtime:
                         "revision": 1,
                         "public": 0 if s.get("ingressPrivate") else 1,
                         "manifest": json.dumps(s),
-                    }
+                    },
+                    request_response=manifest.protocol_mode == "REQUEST_RESPONSE",
                 )
                 for s in manifest.raw.get("services", [])
             ]
@@ -191,7 +215,13 @@ class Runtime:
             ],
         }
 
-    def service_json(self, svc: dict[str, Any]) -> dict[str, Any]:
+    def service_json(self, svc: dict[str, Any], *, request_response: bool | None = None) -> dict[str, Any]:
+        """A service as the admin API shows it. ``request_response``: whether its deployment
+        is in that mode (looked up if not given), where restate-server shows no inactivity
+        timeout (``0s``) whatever the service declares."""
+        if request_response is None:
+            dep = self.store.deployment(svc["deployment_id"])
+            request_response = dep is not None and dep["protocol_type"] == "RequestResponse"
         m = json.loads(svc["manifest"])
         handlers = []
         for h in m.get("handlers", []):
@@ -218,7 +248,7 @@ class Runtime:
             "public": bool(svc["public"]),
             "idempotency_retention": _human_ms(m.get("idempotencyRetention"), "1d"),
             "journal_retention": _human_ms(m.get("journalRetention"), "1d"),
-            "inactivity_timeout": _human_ms(m.get("inactivityTimeout"), "1m"),
+            "inactivity_timeout": "0s" if request_response else _human_ms(m.get("inactivityTimeout"), "1m"),
             "abort_timeout": _human_ms(m.get("abortTimeout"), "10m"),
             "enable_lazy_state": bool(m.get("enableLazyState", False)),
         }

@@ -79,10 +79,9 @@ def build(rt: Runtime) -> asgi.App:
             force=bool(body.get("force")),
             additional_headers=headers,
             dry_run=bool(body.get("dry_run")),
+            use_http_11=bool(body.get("use_http_11")),
         )
-        return json_response(
-            data, status, [("location", f"deployments/{data['id']}")] if status == 201 else []
-        )
+        return json_response(data, status, [("location", f"deployments/{data['id']}")])
 
     def deployment_or_404(req: Request) -> dict[str, Any]:
         dep_id = req.params["deployment"]

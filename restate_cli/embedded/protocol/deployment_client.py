@@ -1,15 +1,21 @@
-"""HTTP/1.1 client for SDK deployments: discovery, and one request/response invocation attempt.
+"""The client for SDK deployments: discovery, and one request/response invocation attempt.
 
-Discovering over HTTP/1.1 makes the SDK declare REQUEST_RESPONSE mode: each attempt sends
-Start plus the whole journal as one request body, and reads the SDK's frames from the
-response until End, Suspension or Error. There is no HTTP/2 and no streaming back.
+The transport is chosen as restate-server chooses it: HTTP/2 (cleartext with prior
+knowledge for ``http://``, see ``http2``) unless the deployment was registered with
+``use_http_11``, then HTTP/1.1 (``restate_cli.http1``). SDKs answer discovery over HTTP/2
+with BIDI_STREAM mode and over HTTP/1.1 mostly with REQUEST_RESPONSE. Each attempt here is
+request/response whatever the mode: it sends Start plus the whole journal, ends the
+request, and reads the SDK's frames until End, Suspension or Error (an SDK in BIDI_STREAM
+mode suspends when its input has ended and it needs a completion).
 
-    DiscoveryError   discovery failed, or the deployment cannot be used (one-line message)
+    DiscoveryError   discovery failed, or the deployment cannot be used; ``code`` is
+                     restate's META code for it
     AttemptFailed    an attempt failed in transport or framing; always worth a retry
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import time
@@ -21,6 +27,7 @@ from urllib.parse import quote
 import httpx
 
 from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
+from restate_cli.embedded.protocol.http2 import Http2Error, Pool
 from restate_cli.embedded.protocol.manifest import (
     HandlerInput,
     HandlerManifest,
@@ -56,8 +63,28 @@ ACCEPT_MANIFESTS = ", ".join(_MANIFEST_TYPES)
 """The Accept header restate-server sends to ``/discover``: manifest v1 to v4."""
 
 
+HTTP_2 = "HTTP/2.0"
+HTTP_1_1 = "HTTP/1.1"
+"""A deployment's ``http_version``, in restate-server's words."""
+PROTOCOL_TYPES = {"BIDI_STREAM": "BidiStream", "REQUEST_RESPONSE": "RequestResponse"}
+"""A deployment's ``protocol_type``, from the protocolMode of its manifest."""
+
+MAX_MANIFEST_BYTES = 16 << 20
+"""A ``/discover`` response over HTTP/2 (manifests are kilobytes)."""
+MAX_RESPONSE_BYTES = 128 << 20
+"""An SDK's answer to one attempt over HTTP/2 (restate-server's default message size limit
+is 32 MiB per message)."""
+DISCOVERY_SECONDS = 30.0
+"""How long a discovery over HTTP/2 may take in all."""
+
+
 class DiscoveryError(Exception):
-    """Discovery failed, or the deployment speaks no protocol version the runtime can use."""
+    """Discovery failed, or the deployment speaks no protocol version the runtime can use;
+    ``code`` is the META code restate-server answers such a failure with."""
+
+    def __init__(self, message: str, code: str = "META0003") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class AttemptFailed(Exception):
@@ -88,21 +115,25 @@ class AttemptResult:
 # -- discovery -------------------------------------------------------------------------------
 
 
-async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeout: float = 10) -> Manifest:
-    """``GET {uri}/discover`` over HTTP/1.1 and parse the manifest."""
+async def discover(
+    uri: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10,
+    use_http_11: bool = False,
+) -> Manifest:
+    """``GET {uri}/discover`` over HTTP/2, or HTTP/1.1 with ``use_http_11``, and parse the
+    manifest. ``timeout`` bounds the connect and each wait for data."""
     url = f"{uri.rstrip('/')}/discover"
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
-    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
-        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
-        try:
-            r = await client.get(url, headers=request_headers)
-        except httpx.TimeoutException:
-            raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
-        except httpx.HTTPError as e:
-            raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
-    if r.status_code != 200:
-        hint = " (is the SDK endpoint served at this path?)" if r.status_code == 404 else ""
-        raise DiscoveryError(f"{url} answered {_status(r.status_code)}{hint}{_body_hint(r.text)}")
+    if use_http_11:
+        r = await _fetch_http1(uri, url, request_headers, timeout)
+    else:
+        r = await _fetch_http2(uri, url, request_headers, timeout)
+    if r.status != 200:
+        hint = " (is the SDK endpoint served at this path?)" if r.status == 404 else ""
+        text = r.body.decode(errors="replace")
+        raise DiscoveryError(f"{url} answered {_status(r.status)}{hint}{_body_hint(text)}")
     content_type = r.headers.get("content-type", "")
     version = _MANIFEST_TYPES.get(content_type)
     if version is None:
@@ -110,7 +141,7 @@ async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeou
             f"{url} answered with content-type {content_type!r}, not an endpoint manifest v1-v4"
         )
     try:
-        doc = json.loads(r.content)
+        doc = json.loads(r.body)
     except ValueError as e:
         raise DiscoveryError(f"{url} returned invalid JSON: {e}") from None
     try:
@@ -126,6 +157,45 @@ async def discover(uri: str, *, headers: Mapping[str, str] | None = None, timeou
             f"runtime speaks [{MIN_PROTOCOL_VERSION}, {MAX_PROTOCOL_VERSION}]: update the SDK"
         )
     return manifest
+
+
+async def _fetch_http1(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
+    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
+        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
+        try:
+            r = await client.get(url, headers=headers)
+        except httpx.TimeoutException:
+            raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
+        except httpx.RemoteProtocolError as e:
+            if "disconnected" in str(e).lower():
+                raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+            raise DiscoveryError(  # restate-server's words and code for this case
+                f"[META0003] error when calling '{uri}': server possibly supports only HTTP/2, "
+                f"consider discovering without --use-http1.1.\nReason: {_describe(e)}"
+            ) from None
+        except httpx.HTTPError as e:
+            raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+    return Response(r.status_code, dict(r.headers), r.content)
+
+
+async def _fetch_http2(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
+    try:
+        async with Pool() as pool, asyncio.timeout(DISCOVERY_SECONDS):
+            return await pool.request("GET", url, headers, timeout=timeout, max_body=MAX_MANIFEST_BYTES)
+    except TimeoutError:
+        raise DiscoveryError(f"discovery at {url} did not complete within {DISCOVERY_SECONDS:g}s") from None
+    except Http2Error as e:
+        if e.not_http2:
+            raise DiscoveryError(  # restate-server's words and code for this case
+                f"[META0014] error when calling '{uri}': server possibly supports only HTTP1.1, "
+                "consider discovery with --use-http1.1.",
+                code="META0014",
+            ) from None
+        if e.timed_out:
+            raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
+        if e.connecting:
+            raise DiscoveryError(f"cannot reach {url}: {e}") from None
+        raise DiscoveryError(f"discovery at {url} failed: {e}") from None
 
 
 def pick_protocol_version(manifest: Manifest, runtime_max: int = 6) -> int:
@@ -144,10 +214,13 @@ def pick_protocol_version(manifest: Manifest, runtime_max: int = 6) -> int:
 
 
 class DeploymentClient:
-    """Invocation attempts over one pool of keep-alive HTTP/1.1 connections.
+    """Invocation attempts over a pool of HTTP/2 connections (streams multiplexed, one
+    connection per origin until the peer's stream limit) and a pool of keep-alive HTTP/1.1
+    connections.
 
-    Not httpx: on this path its per-request cost dominated (about 1 ms of CPU per attempt,
-    growing with concurrency), where the plain asyncio client needs well under 0.1 ms.
+    Not httpx for HTTP/1.1: on this path its per-request cost dominated (about 1 ms of CPU
+    per attempt, growing with concurrency), where the plain asyncio client needs well under
+    0.1 ms.
     """
 
     def __init__(self, *, keepalive_expiry: float = 4.0, max_idle_per_origin: int = 512) -> None:
@@ -156,9 +229,11 @@ class DeploymentClient:
         self._pool = ConnectionPool(
             keepalive_expiry=keepalive_expiry, max_idle_per_origin=max_idle_per_origin
         )
+        self._h2 = Pool(idle_expiry=keepalive_expiry)
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+        await self._h2.aclose()
 
     async def __aenter__(self) -> DeploymentClient:
         return self
@@ -178,12 +253,14 @@ class DeploymentClient:
         body: bytes,
         timeout: float,
         headers: Mapping[str, str] | None = None,
+        http2: bool = False,
     ) -> AttemptResult:
         """POST one attempt and read the SDK's whole answer.
 
         ``body`` is Start plus the journal, already framed; ``key`` is given for virtual
         objects and workflows; ``timeout`` bounds the connect and each wait for response
-        data; ``headers`` are extra headers configured for the deployment.
+        data; ``headers`` are extra headers configured for the deployment; ``http2`` sends
+        it over HTTP/2 instead of HTTP/1.1.
         """
         url = f"{uri.rstrip('/')}/invoke/{service}/{handler}"
         content_type = f"application/vnd.restate.invocation.v{version}"
@@ -194,8 +271,13 @@ class DeploymentClient:
         if key is not None:
             request_headers["x-restate-service-key"] = quote(key, safe="")
         try:
-            response = await self._pool.post(url, request_headers, body, timeout=timeout)
-        except HttpError as e:
+            if http2:
+                response = await self._h2.request(
+                    "POST", url, request_headers, body, timeout=timeout, max_body=MAX_RESPONSE_BYTES
+                )
+            else:
+                response = await self._pool.post(url, request_headers, body, timeout=timeout)
+        except (HttpError, Http2Error) as e:
             raise _transport_failure(e, content_type, version) from None
         except ValueError as e:
             raise AttemptFailed(f"cannot send an attempt to {url}: {e}") from None
@@ -206,7 +288,7 @@ class DeploymentClient:
         return AttemptResult(frames, response.headers.get("x-restate-server"))
 
 
-def _transport_failure(e: HttpError, content_type: str, version: int) -> AttemptFailed:
+def _transport_failure(e: HttpError | Http2Error, content_type: str, version: int) -> AttemptFailed:
     """What to report when the exchange broke off; keeps the frames that did arrive."""
     frames: list[Frame] = []
     if e.response is not None:
