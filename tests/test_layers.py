@@ -74,9 +74,7 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
 def test_no_import_runs_up_a_layer(path: Path) -> None:
     importer = module_name(path)
-    upward = [
-        f"line {line}: {name}" for line, name in imports(path) if layer(name) > layer(importer)
-    ]
+    upward = [f"line {line}: {name}" for line, name in imports(path) if layer(name) > layer(importer)]
     assert not upward, f"{importer} (layer {layer(importer)}) imports from higher layers: {upward}"
 
 
@@ -91,9 +89,13 @@ def test_the_two_stacks_meet_only_through_the_client() -> None:
             runtime_side = importer.startswith("restate_cli.embedded")
             if runtime_side and layer(name) >= 20:
                 crossings.append(f"{importer}:{line} -> {name}")
-            if not runtime_side and name.startswith("restate_cli.embedded") and not (
-                name.startswith(("restate_cli.embedded.locate", "restate_cli.embedded.inprocess"))
-                or importer == "restate_cli.commands.dev"
+            if (
+                not runtime_side
+                and name.startswith("restate_cli.embedded")
+                and not (
+                    name.startswith(("restate_cli.embedded.locate", "restate_cli.embedded.inprocess"))
+                    or importer == "restate_cli.commands.dev"
+                )
             ):
                 crossings.append(f"{importer}:{line} -> {name}")
     assert not crossings

@@ -32,10 +32,10 @@ class Backend:
 
     # -- admin ---------------------------------------------------------------------------
 
-    def register(self, uri: str) -> dict:
+    def register(self, uri: str, *, use_http_11: bool = True) -> dict:
         r = httpx.post(
             f"{self.admin_url}/deployments",
-            json={"uri": uri, "use_http_11": True, "force": True},
+            json={"uri": uri, "use_http_11": use_http_11, "force": True},
             timeout=30,
         )
         assert r.status_code in (200, 201), r.text

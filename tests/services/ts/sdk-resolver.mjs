@@ -1,5 +1,6 @@
-// Loaded with `node --import`: resolves @restatedev/* from the folder scripts/install-restate
-// installs the TypeScript SDK into ($RESTATE_TS_SDK_DIR), so the services import it by name.
+// Loaded with `node --import`: resolves @restatedev/* as if imported from the folder that
+// scripts/install-restate installs the TypeScript SDK into ($RESTATE_TS_SDK_DIR), so the
+// services import the SDK by its name.
 import { registerHooks } from "node:module";
 import { pathToFileURL } from "node:url";
 

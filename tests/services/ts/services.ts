@@ -1,9 +1,10 @@
-// Test services written with the TypeScript SDK, the way its documentation writes them.
+// Test services written with the TypeScript SDK, the way its documentation writes them
+// (named Ts… so that they sit beside the Python test services on one runtime).
 // Node.js 22 runs this file as it is (type annotations are stripped); see serve.ts.
 import * as restate from "@restatedev/restate-sdk";
 
 export const greeter = restate.service({
-  name: "Greeter",
+  name: "TsGreeter",
   handlers: {
     greet: async (_ctx: restate.Context, name: string): Promise<string> => `Hello ${name}!`,
     sleepy: async (ctx: restate.Context, ms: number): Promise<string> => {
@@ -14,7 +15,7 @@ export const greeter = restate.service({
 });
 
 export const counter = restate.object({
-  name: "Counter",
+  name: "TsCounter",
   handlers: {
     add: async (ctx: restate.ObjectContext, n: number): Promise<number> => {
       const total = ((await ctx.get<number>("count")) ?? 0) + n;
@@ -28,7 +29,7 @@ export const counter = restate.object({
 });
 
 export const caller = restate.service({
-  name: "Caller",
+  name: "TsCaller",
   handlers: {
     call: async (ctx: restate.Context, name: string): Promise<string> =>
       `called: ${await ctx.serviceClient(greeter).greet(name)}`,
@@ -42,7 +43,7 @@ export const caller = restate.service({
 });
 
 export const waiter = restate.object({
-  name: "Waiter",
+  name: "TsWaiter",
   handlers: {
     // Waits for an awakeable, whose id it keeps in its state for the test to read.
     wait: async (ctx: restate.ObjectContext): Promise<string> => {
@@ -57,7 +58,7 @@ export const waiter = restate.object({
 });
 
 export const approval = restate.workflow({
-  name: "Approval",
+  name: "TsApproval",
   handlers: {
     run: async (ctx: restate.WorkflowContext, order: string): Promise<string> =>
       `${order}: ${await ctx.promise<string>("decision")}`,
@@ -74,7 +75,7 @@ export const approval = restate.workflow({
 const attempts = new Map<string, number[]>();
 
 export const flaky = restate.service({
-  name: "Flaky",
+  name: "TsFlaky",
   options: { retryPolicy: { initialInterval: 300, exponentiationFactor: 2, maxInterval: 5000 } },
   handlers: {
     // Fails `times` times, then answers with the pauses the runtime made between attempts.
@@ -92,7 +93,7 @@ export const flaky = restate.service({
 });
 
 export const tree = restate.service({
-  name: "Tree",
+  name: "TsTree",
   handlers: {
     // Calls itself `depth` levels down; the leaf waits for an awakeable nobody resolves.
     node: async (ctx: restate.Context, depth: number): Promise<string> => {
