@@ -197,3 +197,21 @@ def test_a_peer_allowing_one_stream_gets_one_connection_per_request_in_flight() 
             return bodies, server.connections
 
     assert run(go()) == ([b"ok"] * 4, 4)
+
+
+def test_request_headers_are_lower_cased_and_hop_by_hop_ones_dropped(probe: str) -> None:
+    async def go() -> dict:
+        async with Pool(unique_headers=["X-Id"]) as pool:
+            with pytest.raises(ValueError, match="not a valid header name"):
+                await pool.open("GET", f"{probe}/headers", {"bad name": "1"}, connect_timeout=5, end=True)
+            with pytest.raises(ValueError, match="line break"):
+                await pool.open(
+                    "GET", f"{probe}/headers", {"x-a": "1\r\nx-b: 2"}, connect_timeout=5, end=True
+                )
+            headers = {"X-Thing": "v", "Connection": "keep-alive", "Host": "elsewhere", "X-Id": "inv_1"}
+            r = await pool.request("GET", f"{probe}/headers", headers, timeout=5, max_body=MiB)
+            return json.loads(r.body)
+
+    seen = run(go())
+    assert seen["x-thing"] == "v" and seen["x-id"] == "inv_1"
+    assert "connection" not in seen and seen.get("host", "").endswith(probe.rsplit(":", 1)[1])

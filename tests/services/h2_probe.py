@@ -65,6 +65,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _reply(send, json.dumps({"port": port, "most": _most[port]}).encode())
     elif path == "/who":
         await _reply(send, str(port).encode())
+    elif path == "/headers":
+        await _reply(send, json.dumps({k.decode(): v.decode() for k, v in scope["headers"]}).encode())
     elif path == "/slow":
         await asyncio.sleep(3600)
     else:  # /health, for the test harness

@@ -229,7 +229,7 @@ class DeploymentClient:
         self._pool = ConnectionPool(
             keepalive_expiry=keepalive_expiry, max_idle_per_origin=max_idle_per_origin
         )
-        self._h2 = Pool(idle_expiry=keepalive_expiry)
+        self._h2 = Pool(idle_expiry=keepalive_expiry, unique_headers=["x-restate-invocation-id"])
 
     async def aclose(self) -> None:
         await self._pool.aclose()

@@ -38,8 +38,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -51,6 +53,7 @@ import h2.events
 import h2.exceptions
 import h2.settings
 from h2.errors import ErrorCodes
+from hpack import NeverIndexedHeaderTuple
 
 from restate_cli.http1 import Response
 
@@ -60,6 +63,12 @@ STREAM_WINDOW = 4 << 20
 """The receive window of each stream: how much a peer may send before the reader reads."""
 CONNECTION_WINDOW = 32 << 20
 """The receive window of a whole connection, shared by its streams."""
+
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "host"}
+)
+"""Headers HTTP/2 forbids (``host`` is ``:authority``); dropped from requests."""
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+")  # a lower-case header name
 
 _SETTINGS = {
     h2.settings.SettingCodes.ENABLE_PUSH: 0,
@@ -302,7 +311,17 @@ class _Connection(asyncio.Protocol):
         self.pool = pool
         self.origin = origin
         self.loop = asyncio.get_running_loop()
-        config = h2.config.H2Configuration(client_side=True, header_encoding=None)
+        # Request headers are checked and lower-cased in Pool.open, and of a response only
+        # the status and a few headers are read: h2's own passes over every header cost a
+        # third of the client's CPU per request.
+        config = h2.config.H2Configuration(
+            client_side=True,
+            header_encoding=None,
+            validate_outbound_headers=False,
+            normalize_outbound_headers=False,
+            validate_inbound_headers=False,
+            normalize_inbound_headers=False,
+        )
         self.h2 = h2.connection.H2Connection(config)
         self.h2.local_settings = h2.settings.Settings(client=True, initial_values=_SETTINGS)
         self.transport: asyncio.Transport | None = None
@@ -520,9 +539,15 @@ class _Connection(asyncio.Protocol):
 class Pool:
     """HTTP/2 connections by origin (see the module docstring)."""
 
-    def __init__(self, *, idle_expiry: float = 60.0, max_streams: int = 500) -> None:
+    def __init__(
+        self, *, idle_expiry: float = 60.0, max_streams: int = 500, unique_headers: Iterable[str] = ()
+    ) -> None:
+        """``unique_headers``: names of request headers whose values differ on every request
+        (an id): sent without entering the connection's HPACK table, which they would only
+        fill and slow down."""
         self.idle_expiry = idle_expiry
         self.max_streams = max_streams
+        self._unique = frozenset(name.lower() for name in unique_headers)
         self._conns: dict[tuple[bool, str, int], list[_Connection]] = {}
         self._connecting: dict[tuple[bool, str, int], asyncio.Future[_Connection]] = {}
         self._ssl: ssl.SSLContext | None = None
@@ -568,9 +593,15 @@ class Pool:
             (b":path", target.path.encode()),
         ]
         for name, value in items:
-            if any(c in name or c in value for c in "\r\n\0"):
+            name = name.lower()
+            if name in _HOP_BY_HOP:
+                continue
+            if not _TOKEN.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid header name")
+            if any(c in value for c in "\r\n\0"):
                 raise ValueError(f"header {name!r} contains a line break")
-            head.append((name.lower().encode(), value.encode()))
+            pair = (name.encode(), value.strip().encode())
+            head.append(NeverIndexedHeaderTuple(*pair) if name in self._unique else pair)
         conn = await self._connection(target.origin, connect_timeout)
         stream = conn.open_stream(head, end=end and not data)
         if not data:
