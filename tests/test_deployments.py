@@ -60,3 +60,5 @@ def test_register_over_http11_on_request(cli, node_services) -> None:
     assert re.search(r"Protocol:\s+RequestResponse over HTTP/1\.1", r.out), r.out
     listed = next(d for d in cli("--json", "dp", "ls").json() if d["id"] == dep)
     assert (listed["protocol_type"], listed["http_version"]) == ("RequestResponse", "HTTP/1.1")
+    row = next(line for line in cli("-o", "tsv", "dp", "ls").lines if line.startswith(dep))
+    assert row.split("\t")[2:4] == ["RequestResponse", "HTTP/1.1"]
