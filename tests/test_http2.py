@@ -14,6 +14,7 @@ import pytest
 from support.h2_server import FaultyServer
 from support.processes import ServiceProcess, free_port
 
+from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
 from restate_cli.embedded.protocol.http2 import STREAM_WINDOW, Http2Error, Pool
 
 MiB = 1 << 20
@@ -215,3 +216,12 @@ def test_request_headers_are_lower_cased_and_hop_by_hop_ones_dropped(probe: str)
     seen = run(go())
     assert seen["x-thing"] == "v" and seen["x-id"] == "inv_1"
     assert "connection" not in seen and seen.get("host", "").endswith(probe.rsplit(":", 1)[1])
+
+
+def test_discovery_over_http2_is_bounded_in_size_and_time(probe: str) -> None:
+    with pytest.raises(DiscoveryError, match="larger than 16 MiB, the limit"):
+        run(discover(f"{probe}/huge"))
+    started = time.monotonic()
+    with pytest.raises(DiscoveryError, match=r"did not complete within 1s"):
+        run(discover(f"{probe}/trickle", deadline=1))
+    assert time.monotonic() - started < 5

@@ -65,6 +65,17 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _reply(send, json.dumps({"port": port, "most": _most[port]}).encode())
     elif path == "/who":
         await _reply(send, str(port).encode())
+    elif path in ("/huge/discover", "/trickle/discover"):
+        manifest = [(b"content-type", b"application/vnd.restate.endpointmanifest.v4+json")]
+        await send({"type": "http.response.start", "status": 200, "headers": manifest})
+        await send({"type": "http.response.body", "body": b'{"services": [', "more_body": True})
+        for _ in range(17 * 16 if path == "/huge/discover" else 1000):
+            if path == "/huge/discover":
+                await send({"type": "http.response.body", "body": b" " * 65536, "more_body": True})
+            else:
+                await asyncio.sleep(0.2)
+                await send({"type": "http.response.body", "body": b" ", "more_body": True})
+        await send({"type": "http.response.body", "body": b"]}"})
     elif path == "/headers":
         await _reply(send, json.dumps({k.decode(): v.decode() for k, v in scope["headers"]}).encode())
     elif path == "/slow":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,8 +75,9 @@ MAX_MANIFEST_BYTES = 16 << 20
 MAX_RESPONSE_BYTES = 128 << 20
 """An SDK's answer to one attempt over HTTP/2 (restate-server's default message size limit
 is 32 MiB per message)."""
-DISCOVERY_SECONDS = 30.0
-"""How long a discovery over HTTP/2 may take in all."""
+DISCOVERY_SECONDS = float(os.environ.get("RESTATE_CLI_DISCOVERY_TIMEOUT_SECONDS", "30"))
+"""How long a discovery over HTTP/2 may take in all (restate-server 1.7 has no such bound: an
+endpoint that trickles its manifest holds the registration open for as long as it trickles)."""
 
 
 class DiscoveryError(Exception):
@@ -120,16 +122,20 @@ async def discover(
     *,
     headers: Mapping[str, str] | None = None,
     timeout: float = 10,
+    deadline: float | None = None,
     use_http_11: bool = False,
 ) -> Manifest:
     """``GET {uri}/discover`` over HTTP/2, or HTTP/1.1 with ``use_http_11``, and parse the
-    manifest. ``timeout`` bounds the connect and each wait for data."""
+    manifest. ``timeout`` bounds the connect and each wait for data; over HTTP/2,
+    ``deadline`` (default ``DISCOVERY_SECONDS``) bounds the whole exchange and the body may
+    hold ``MAX_MANIFEST_BYTES``."""
     url = f"{uri.rstrip('/')}/discover"
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
     if use_http_11:
         r = await _fetch_http1(uri, url, request_headers, timeout)
     else:
-        r = await _fetch_http2(uri, url, request_headers, timeout)
+        deadline = DISCOVERY_SECONDS if deadline is None else deadline
+        r = await _fetch_http2(uri, url, request_headers, timeout, deadline)
     if r.status != 200:
         hint = " (is the SDK endpoint served at this path?)" if r.status == 404 else ""
         text = r.body.decode(errors="replace")
@@ -178,12 +184,14 @@ async def _fetch_http1(uri: str, url: str, headers: dict[str, str], timeout: flo
     return Response(r.status_code, dict(r.headers), r.content)
 
 
-async def _fetch_http2(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
+async def _fetch_http2(
+    uri: str, url: str, headers: dict[str, str], timeout: float, deadline: float
+) -> Response:
     try:
-        async with Pool() as pool, asyncio.timeout(DISCOVERY_SECONDS):
+        async with Pool() as pool, asyncio.timeout(deadline):
             return await pool.request("GET", url, headers, timeout=timeout, max_body=MAX_MANIFEST_BYTES)
     except TimeoutError:
-        raise DiscoveryError(f"discovery at {url} did not complete within {DISCOVERY_SECONDS:g}s") from None
+        raise DiscoveryError(f"discovery at {url} did not complete within {deadline:g}s") from None
     except Http2Error as e:
         if e.not_http2:
             raise DiscoveryError(  # restate-server's words and code for this case
