@@ -173,6 +173,20 @@ def node_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
 
 
 @pytest.fixture
+def fresh_node(tmp_path: Path) -> Iterator[Callable[[str], NodeService]]:
+    """Start a NodeService of its own (a URI no runtime has seen) for one test."""
+    started: list[NodeService] = []
+
+    def start(mode: str) -> NodeService:
+        started.append(NodeService(mode).start(tmp_path))
+        return started[-1]
+
+    yield start
+    for svc in started:
+        svc.stop()
+
+
+@pytest.fixture
 def features(backend: Backend, feature_services: ServiceProcess) -> Backend:
     """``backend`` with the feature services (tests/services/features.py) registered too."""
     backend.register(feature_services.url)

@@ -48,8 +48,8 @@ def test_bad_input(cli) -> None:
     assert len(r.err.strip().splitlines()) == 1
 
 
-def test_register_over_http11_on_request(cli, node_services) -> None:
-    url = node_services["http1"].url  # http.createServer: HTTP/1.1 only
+def test_register_over_http11_on_request(cli, fresh_node) -> None:
+    url = fresh_node("http1").url  # http.createServer: HTTP/1.1 only
     r = cli("-y", "dp", "register", url)
     assert r.code == 1 and "Traceback" not in r.err, r
     assert "[META0014]" in r.err and "consider discovery with --use-http1.1" in r.err, r.err

@@ -65,6 +65,15 @@ def test_registration_status_codes(backend: Backend, hypercorn: ServiceProcess) 
         assert again.json()["id"] == dep_id
         assert again.headers["location"] == f"deployments/{dep_id}"
 
+    # Unforced, a registered URI is answered from the registry, without discovery: even
+    # over the other HTTP version, even when the endpoint is gone; forced, it is discovered.
+    hypercorn.stop()
+    again = post(backend, uri=url, use_http_11=True)
+    assert again.status_code == 200 and again.json()["id"] == dep_id, again.text
+    assert deployment(backend, dep_id)["http_version"] == "HTTP/2.0"
+    forced = post(backend, uri=url, force=True)
+    assert forced.status_code == 500 and forced.json()["restate_code"] == "META0003", forced.text
+
 
 def test_discovery_over_http2_by_default_and_http11_on_request(
     backend: Backend, hypercorn: ServiceProcess
@@ -101,7 +110,7 @@ def test_http2_discovery_of_an_http11_only_endpoint(
         "restate_code": "META0014",
     }
     ok = post(backend, uri=url, use_http_11=True)
-    assert ok.status_code in (200, 201), ok.text  # 200 if another test registered it before
+    assert ok.status_code == 201, ok.text
 
 
 def test_http11_discovery_of_an_h2c_only_endpoint(
@@ -137,10 +146,10 @@ def test_the_python_sdk_runs_over_http2(backend: Backend, hypercorn: ServiceProc
     assert not [line for line in lines if " 1.1" in line], lines
 
 
-def test_dev_logs_a_failed_registration(backend: Backend, node_services: dict[str, NodeService]) -> None:
+def test_dev_logs_a_failed_registration(backend: Backend, fresh_node) -> None:
     if not backend.embedded:
         pytest.skip("the log of restate-cli dev")
-    url = node_services["http1"].url
+    url = fresh_node("http1").url
     assert post(backend, uri=url).status_code == 500
     assert backend.data_dir is not None
     log = backend.data_dir / "dev.log"
@@ -155,30 +164,27 @@ def test_dev_logs_a_failed_registration(backend: Backend, node_services: dict[st
     ("mode", "flags", "http_version"), [("serve", [], "HTTP/2.0"), ("http1", ["--use-http1.1"], "HTTP/1.1")]
 )
 def test_the_official_cli_registers(
-    backend: Backend, tmp_path: Path, home: Path, mode: str, flags: list[str], http_version: str
+    backend: Backend, fresh_node, home: Path, mode: str, flags: list[str], http_version: str
 ) -> None:
     """It asks with a dry run first, and registers only if that answers 201 (new)."""
-    service = NodeService(mode).start(tmp_path)
-    try:
-        env = {
-            "HOME": str(home),
-            "NO_COLOR": "1",
-            "RESTATE_ADMIN_URL": backend.admin_url,
-            "PATH": "/usr/bin:/bin",
-        }
-        binary = npm_binary("cli-1.7.12", "restate")
-        r = subprocess.run(
-            [str(binary), "-y", "deployments", "register", *flags, service.url],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-        assert r.returncode == 0, r.stdout + r.stderr
-        assert "already exists" not in r.stdout + r.stderr
-        deployments = httpx.get(f"{backend.admin_url}/deployments", timeout=10).json()["deployments"]
-        (dep,) = [d for d in deployments if d["uri"] == service.url]
-        assert dep["http_version"] == http_version
-        assert backend.call("TsGreeter/greet", "cli").json() == "Hello cli!"
-    finally:
-        service.stop()
+    service = fresh_node(mode)
+    env = {
+        "HOME": str(home),
+        "NO_COLOR": "1",
+        "RESTATE_ADMIN_URL": backend.admin_url,
+        "PATH": "/usr/bin:/bin",
+    }
+    binary = npm_binary("cli-1.7.12", "restate")
+    r = subprocess.run(
+        [str(binary), "-y", "deployments", "register", *flags, service.url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "already exists" not in r.stdout + r.stderr
+    deployments = httpx.get(f"{backend.admin_url}/deployments", timeout=10).json()["deployments"]
+    (dep,) = [d for d in deployments if d["uri"] == service.url]
+    assert dep["http_version"] == http_version
+    assert backend.call("TsGreeter/greet", "cli").json() == "Hello cli!"

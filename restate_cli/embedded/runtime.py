@@ -86,7 +86,8 @@ class Runtime:
     ) -> tuple[int, dict[str, Any]]:
         """Discover a deployment and record its services; ``(status, body)`` as restate
         answers: 201 for a new deployment (also when only a dry run), 200 for one already
-        registered at that URI. A failed registration is logged."""
+        registered at that URI (rediscovered only with ``force``). A failed registration is
+        logged."""
         try:
             return await self._register(uri, force, additional_headers, dry_run, use_http_11)
         except EngineError as e:
@@ -106,6 +107,8 @@ class Runtime:
 
         uri = uri if uri.endswith("/") else uri + "/"
         existing = self.store.deployment_by_uri(uri)
+        if existing is not None and not force:  # as restate-server: no discovery, no change
+            return 200, self._registered(existing)
         try:
             manifest = await discover(uri, headers=additional_headers, use_http_11=use_http_11)
         except DiscoveryError as e:
@@ -121,16 +124,6 @@ class Runtime:
                     f"{current['ty']} to {new_ty}; register with force to replace it",
                     restate_code="META0006",
                 )
-        if existing is not None and not force:
-            known = {s["name"] for s in self.store.services() if s["deployment_id"] == existing["id"]}
-            if known == {s["name"] for s in services}:
-                return 200, self._registration(existing["id"], manifest)
-            raise EngineError(
-                409,
-                f"[META0004] the deployment {uri} is already registered as {existing['id']} with other "
-                "services; register with force to update it",
-                restate_code="META0004",
-            )
         dep_id = existing["id"] if existing else ids.format_short_id("dp", ids.new_uuid())
         if dry_run:
             return (200 if existing else 201), self._registration(dep_id, manifest)
@@ -166,6 +159,17 @@ class Runtime:
                 )
         self.engine.log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
         return (200 if existing else 201), self._registration(dep_id, manifest)
+
+    def _registered(self, dep: dict[str, Any]) -> dict[str, Any]:
+        """The answer to registering a deployment that is registered already."""
+        services = [s for s in self.store.services() if s["deployment_id"] == dep["id"]]
+        return {
+            "id": dep["id"],
+            "services": [self.service_json(s) for s in services],
+            "min_protocol_version": dep["min_protocol_version"],
+            "max_protocol_version": dep["max_protocol_version"],
+            "sdk_version": dep["sdk_version"],
+        }
 
     def _registration(self, dep_id: str, manifest: Any) -> dict[str, Any]:
         services = [self.service_json(s) for s in self.store.services() if s["deployment_id"] == dep_id]
