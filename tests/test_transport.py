@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from support.backend import Backend
-from support.processes import NodeService, ServiceProcess, npm_binary
+from support.processes import ServiceProcess, npm_binary
 
 
 @pytest.fixture(autouse=True)

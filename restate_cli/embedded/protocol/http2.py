@@ -12,7 +12,7 @@ seconds is closed.
 A ``Stream`` is full duplex: open it with its headers, send the request body as it comes,
 and read the response as it arrives while the request side is still open::
 
-    stream = await pool.open("POST", url, headers)
+    stream = await pool.open("POST", url, headers, connect_timeout=5, data=first_bytes)
     await stream.send(b"...")               # waits for the peer's flow-control windows
     status, headers = await stream.response()
     async for chunk in stream:              # or: chunk = await stream.read(); b"" at the end
@@ -21,9 +21,10 @@ and read the response as it arrives while the request side is still open::
     stream.reset()                          # abandon it (RST_STREAM CANCEL); closing it
                                             # before the response has ended does that too
 
-Received data is handed back to the peer (WINDOW_UPDATE) as the reader consumes it, so a
-reader that stops reading stops the sender once the stream's window is used up. The
-stream methods have no timeouts of their own: wrap them in ``asyncio.timeout``.
+A stream has one sender and one reader at a time (they may be two tasks). Received data is
+handed back to the peer (WINDOW_UPDATE) as the reader consumes it, so a reader that stops
+reading stops the sender once the stream's window is used up. The stream methods have no
+timeouts of their own: wrap them in ``asyncio.timeout``.
 ``Pool.request`` is the one-shot form: send a whole body, read a response body of at most
 ``max_body`` bytes, each wait bounded by ``timeout``; a stream the server refused
 (RST_STREAM REFUSED_STREAM, or GOAWAY before it) is sent again once, on a new connection.
@@ -207,10 +208,10 @@ class Stream:
     async def read(self) -> bytes:
         """The next piece of the response body; ``b""`` once it has ended."""
         while not self._chunks:
-            if self._error is not None:
-                raise self._error
             if self._ended:
                 return b""
+            if self._error is not None:
+                raise self._error
             self._waiter = self._conn.loop.create_future()
             await self._waiter
         data, flow = self._chunks.popleft()
@@ -351,7 +352,11 @@ class _Connection(asyncio.Protocol):
         if self.opened >= self.pool.max_streams:  # retire it: new streams go to a new one
             self.draining = True
             self.pool._forget(self)
-        self.h2.send_headers(stream_id, headers, end_stream=end)
+        try:
+            self.h2.send_headers(stream_id, headers, end_stream=end)
+        except h2.exceptions.H2Error as e:  # the peer lowered its stream limit, or is going
+            del self.streams[stream_id]
+            raise Http2Error(f"the connection takes no new stream: {e}", refused=True) from None
         if end:
             stream._sent_end = True
         return stream
@@ -528,6 +533,8 @@ class _Connection(asyncio.Protocol):
         if self.closed:
             return
         self.pool._forget(self)
+        for stream in list(self.streams.values()):
+            stream._failed(Http2Error("the connection was closed by this side"))
         if self.transport is not None:
             with contextlib.suppress(h2.exceptions.H2Error):
                 self.h2.close_connection()
@@ -710,7 +717,9 @@ class Pool:
         if pending.cancelled():
             return
         if pending.exception() is None:
-            self._conns.setdefault(origin, []).append(pending.result())
+            conn = pending.result()
+            if not (conn.closed or conn.draining):
+                self._conns.setdefault(origin, []).append(conn)
 
     async def _connect(self, origin: tuple[bool, str, int], timeout: float) -> _Connection:
         tls, host, port = origin
