@@ -8,9 +8,9 @@ _restate_cli_node() {
     _rc_cmds= _rc_aliases= _rc_hidden= _rc_flags= _rc_vopts= _rc_optsrc= _rc_args=
     case $1 in
     '')
-        _rc_cmds='invocations subscriptions kafka-clusters deployments dev completions'
-        _rc_aliases='dp:deployments inv:invocations kc:kafka-clusters sub:subscriptions'
-        _rc_hidden='kafkacluster:kafka-clusters kafkaclusters:kafka-clusters subscription:subscriptions'
+        _rc_cmds='invocations services state sql deployments subscriptions kafka-clusters dev config whoami completions'
+        _rc_aliases='dp:deployments inv:invocations kc:kafka-clusters sub:subscriptions svc:services'
+        _rc_hidden='conf:config kafkacluster:kafka-clusters kafkaclusters:kafka-clusters kv:state subscription:subscriptions'
         _rc_flags='--insecure-skip-tls-verify -y --yes --json -q --quiet -v --verbose -V --version -h --help'
         _rc_vopts='--admin-url -e --environment --connect-timeout --request-timeout -o --output --table-style --time-format'
         _rc_optsrc='-e:1 --environment:1 -o:2 --output:2 --table-style:3 --time-format:4'
@@ -32,94 +32,110 @@ _restate_cli_node() {
         _rc_args='12'
         ;;
     'invocations tree')
-        _rc_flags='-w --watch -h --help'
+        _rc_flags='--subtree -w --watch -h --help'
         _rc_vopts='--depth -n --interval'
         _rc_args='12'
         ;;
     'invocations cancel')
-        _rc_flags='--kill --dry-run -h --help'
-        _rc_vopts='--limit --wait'
+        _rc_flags='--kill --zombie --dry-run -h --help'
+        _rc_vopts='--status --service --handler --key --deployment --dp --created-before --older-than --limit --wait'
+        _rc_optsrc='--status:5 --service:6 --handler:7 --key:8 --deployment:9 --dp:9'
         _rc_args='13'
         ;;
     'invocations kill')
-        _rc_flags='--dry-run -h --help'
-        _rc_vopts='--limit --wait'
+        _rc_flags='--zombie --dry-run -h --help'
+        _rc_vopts='--status --service --handler --key --deployment --dp --created-before --older-than --limit --wait'
+        _rc_optsrc='--status:5 --service:6 --handler:7 --key:8 --deployment:9 --dp:9'
         _rc_args='13'
         ;;
     'invocations purge')
-        _rc_flags='--dry-run -h --help'
-        _rc_vopts='--limit'
+        _rc_flags='--zombie --dry-run -h --help'
+        _rc_vopts='--status --service --handler --key --deployment --dp --created-before --older-than --limit'
+        _rc_optsrc='--status:5 --service:6 --handler:7 --key:8 --deployment:9 --dp:9'
         _rc_args='14'
         ;;
     'invocations pause')
-        _rc_flags='--dry-run -h --help'
-        _rc_vopts='--limit'
+        _rc_flags='--zombie --dry-run -h --help'
+        _rc_vopts='--status --service --handler --key --deployment --dp --created-before --older-than --limit'
+        _rc_optsrc='--status:5 --service:6 --handler:7 --key:8 --deployment:9 --dp:9'
         _rc_args='15'
         ;;
     'invocations resume')
-        _rc_flags='--dry-run -h --help'
-        _rc_vopts='--deployment --limit'
-        _rc_optsrc='--deployment:16'
+        _rc_flags='--zombie --dry-run -h --help'
+        _rc_vopts='--deployment --status --service --handler --key --on-deployment --created-before --older-than --limit'
+        _rc_optsrc='--deployment:16 --status:5 --service:6 --handler:7 --key:8 --on-deployment:9'
         _rc_args='17'
         ;;
     'invocations restart-as-new')
-        _rc_flags='--dry-run -h --help'
-        _rc_vopts='--limit'
+        _rc_flags='--zombie --dry-run -h --help'
+        _rc_vopts='--status --service --handler --key --deployment --dp --created-before --older-than --limit'
+        _rc_optsrc='--status:5 --service:6 --handler:7 --key:8 --deployment:9 --dp:9'
         _rc_args='14'
         ;;
-    'subscriptions')
-        _rc_cmds='create list describe delete'
-        _rc_aliases='get:describe ls:list rm:delete'
-        _rc_hidden='register:create remove:delete'
+    'services')
+        _rc_cmds='list describe status config'
+        _rc_aliases='get:describe ls:list'
         _rc_flags='-h --help'
         ;;
-    'subscriptions create')
+    'services list')
         _rc_flags='-h --help'
-        _rc_vopts='-f --from-file'
+        ;;
+    'services describe')
+        _rc_flags='-h --help'
+        _rc_args='6'
+        ;;
+    'services status')
+        _rc_flags='-w --watch -h --help'
+        _rc_vopts='-n --interval'
+        _rc_args='6+'
+        ;;
+    'services config')
+        _rc_cmds='view patch edit'
+        _rc_aliases='get:view'
+        _rc_flags='-h --help'
+        ;;
+    'services config view')
+        _rc_flags='-h --help'
+        _rc_args='6'
+        ;;
+    'services config patch')
+        _rc_flags='-h --help'
+        _rc_vopts='--public --idempotency-retention --workflow-completion-retention --journal-retention --inactivity-timeout --abort-timeout -f --from-file'
         _rc_optsrc='-f:18 --from-file:18'
+        _rc_args='6'
+        ;;
+    'services config edit')
+        _rc_flags='-h --help'
+        _rc_args='6'
+        ;;
+    'state')
+        _rc_cmds='get edit patch clear'
+        _rc_flags='-h --help'
+        ;;
+    'state get')
+        _rc_flags='--binary --bin -w --watch -h --help'
+        _rc_vopts='-n --interval'
+        _rc_args='19 20'
+        ;;
+    'state edit')
+        _rc_flags='--binary --bin --force -h --help'
+        _rc_vopts='--wait'
+        _rc_args='19 20'
+        ;;
+    'state patch')
+        _rc_flags='--binary --bin --force -h --help'
+        _rc_vopts='--remove --wait'
         _rc_args='19 20 -+'
         ;;
-    'subscriptions list')
-        _rc_flags='-h --help'
-        _rc_vopts='--source --sink'
-        _rc_optsrc='--source:19 --sink:20'
-        ;;
-    'subscriptions describe')
-        _rc_flags='-h --help'
-        _rc_args='21'
-        ;;
-    'subscriptions delete')
-        _rc_flags='-h --help'
-        _rc_args='21+'
-        ;;
-    'kafka-clusters')
-        _rc_cmds='create list describe patch delete'
-        _rc_aliases='get:describe ls:list rm:delete'
-        _rc_hidden='register:create remove:delete'
-        _rc_flags='-h --help'
-        ;;
-    'kafka-clusters create')
-        _rc_flags='-h --help'
-        _rc_vopts='-f --from-file'
-        _rc_optsrc='-f:18 --from-file:18'
-        _rc_args='- -+'
-        ;;
-    'kafka-clusters list')
-        _rc_flags='-h --help'
-        ;;
-    'kafka-clusters describe')
-        _rc_flags='-h --help'
-        _rc_args='22'
-        ;;
-    'kafka-clusters patch')
-        _rc_flags='-h --help'
-        _rc_vopts='--set --unset -f --from-file'
-        _rc_optsrc='-f:18 --from-file:18'
-        _rc_args='22 -+'
-        ;;
-    'kafka-clusters delete')
+    'state clear')
         _rc_flags='--force -h --help'
-        _rc_args='22'
+        _rc_vopts='--wait'
+        _rc_args='19 20'
+        ;;
+    'sql')
+        _rc_flags='--jsonl -w --watch -h --help'
+        _rc_vopts='-n --interval'
+        _rc_args='11'
         ;;
     'deployments')
         _rc_cmds='register list describe remove'
@@ -142,9 +158,84 @@ _restate_cli_node() {
         _rc_flags='--force -h --help'
         _rc_args='9'
         ;;
+    'subscriptions')
+        _rc_cmds='create list describe delete'
+        _rc_aliases='get:describe ls:list rm:delete'
+        _rc_hidden='register:create remove:delete'
+        _rc_flags='-h --help'
+        ;;
+    'subscriptions create')
+        _rc_flags='-h --help'
+        _rc_vopts='-f --from-file'
+        _rc_optsrc='-f:18 --from-file:18'
+        _rc_args='21 22 -+'
+        ;;
+    'subscriptions list')
+        _rc_flags='-h --help'
+        _rc_vopts='--source --sink'
+        _rc_optsrc='--source:21 --sink:22'
+        ;;
+    'subscriptions describe')
+        _rc_flags='-h --help'
+        _rc_args='23'
+        ;;
+    'subscriptions delete')
+        _rc_flags='-h --help'
+        _rc_args='23+'
+        ;;
+    'kafka-clusters')
+        _rc_cmds='create list describe patch delete'
+        _rc_aliases='get:describe ls:list rm:delete'
+        _rc_hidden='register:create remove:delete'
+        _rc_flags='-h --help'
+        ;;
+    'kafka-clusters create')
+        _rc_flags='-h --help'
+        _rc_vopts='-f --from-file'
+        _rc_optsrc='-f:18 --from-file:18'
+        _rc_args='- -+'
+        ;;
+    'kafka-clusters list')
+        _rc_flags='-h --help'
+        ;;
+    'kafka-clusters describe')
+        _rc_flags='-h --help'
+        _rc_args='24'
+        ;;
+    'kafka-clusters patch')
+        _rc_flags='-h --help'
+        _rc_vopts='--set --unset -f --from-file'
+        _rc_optsrc='-f:18 --from-file:18'
+        _rc_args='24 -+'
+        ;;
+    'kafka-clusters delete')
+        _rc_flags='--force -h --help'
+        _rc_args='24'
+        ;;
     'dev')
-        _rc_flags='--random-ports --demo -h --help'
+        _rc_flags='--random-ports --demo --reset -h --help'
         _rc_vopts='--admin-port --ingress-port'
+        ;;
+    'config')
+        _rc_cmds='list-environments use-environment view edit'
+        _rc_aliases='list-env:list-environments use-env:use-environment'
+        _rc_flags='-h --help'
+        ;;
+    'config list-environments')
+        _rc_flags='-h --help'
+        ;;
+    'config use-environment')
+        _rc_flags='-h --help'
+        _rc_args='1'
+        ;;
+    'config view')
+        _rc_flags='-h --help'
+        ;;
+    'config edit')
+        _rc_flags='-h --help'
+        ;;
+    'whoami')
+        _rc_flags='-h --help'
         ;;
     'completions')
         _rc_cmds='generate install'
@@ -152,11 +243,11 @@ _restate_cli_node() {
         ;;
     'completions generate')
         _rc_flags='-h --help'
-        _rc_args='23'
+        _rc_args='25'
         ;;
     'completions install')
         _rc_flags='-h --help'
-        _rc_args='23'
+        _rc_args='25'
         ;;
     esac
 }
@@ -183,11 +274,13 @@ _restate_cli_source() {
     16) _rc_values='latest keep' _rc_live='deployment' ;;
     17) _rc_live='query:ready,running,backing-off,suspended,paused' ;;
     18) _rc_files=1 ;;
-    19) _rc_live='kafka-source' ;;
-    20) _rc_live='sink' ;;
-    21) _rc_live='subscription' ;;
-    22) _rc_live='kafka-cluster' ;;
-    23) _rc_values='bash zsh fish' ;;
+    19) _rc_live='service:keyed' ;;
+    20) _rc_live='state-key' ;;
+    21) _rc_live='kafka-source' ;;
+    22) _rc_live='sink' ;;
+    23) _rc_live='subscription' ;;
+    24) _rc_live='kafka-cluster' ;;
+    25) _rc_values='bash zsh fish' ;;
     esac
 }
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from restate_cli import __version__
 from restate_cli.config import Flags, Settings
-from restate_cli.errors import CliError, UsageError
+from restate_cli.errors import CliError, UsageError, did_you_mean
 from restate_cli.io import IO
 from restate_cli.render.output import FORMATS, TABLE_STYLES, OutputOptions
 from restate_cli.render.timefmt import TIME_FORMATS
@@ -52,7 +52,7 @@ class AliasGroup(TyperGroup):
                 cmd = typer.main.get_group(target)
             else:
                 cmd = typer.main.get_command_from_info(
-                    typer.models.CommandInfo(name=name, callback=target),
+                    typer.models.CommandInfo(name=name, callback=target, cls=Command),
                     pretty_exceptions_short=True,
                     rich_markup_mode=None,
                 )
@@ -81,12 +81,8 @@ class AliasGroup(TyperGroup):
             return None  # a name looked up by code, or an option: click reports it
         if len(matches) > 1:
             ctx.fail(f"{cmd_name!r} is ambiguous: it could be {' or '.join(sorted(matches))}")
-        import difflib
-
         known = [n for n in [*names, *self.aliases] if not self._load(self.aliases.get(n, n)).hidden]
-        close = difflib.get_close_matches(cmd_name, known, n=3)
-        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        ctx.fail(f"No such command {cmd_name!r}.{hint}")
+        ctx.fail(f"No such command {cmd_name!r}.{did_you_mean(cmd_name, known)}")
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, cmd, rest = super().resolve_command(ctx, args)
@@ -106,6 +102,23 @@ class AliasGroup(TyperGroup):
         super().format_commands(ctx, formatter)
 
 
+class Command(TyperCommand):
+    """A command whose usage line names its arguments plainly: ``QUERY``, where Typer
+    writes a required one as ``{query}``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1].upper() if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+class _NounApp(typer.Typer):
+    """A Typer app whose commands are ``Command``s."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", Command)
+        return super().command(*args, **kwargs)
+
+
 def group(
     help: str, aliases: dict[str, str] | None = None, hidden_aliases: dict[str, str] | None = None
 ) -> typer.Typer:
@@ -115,7 +128,7 @@ def group(
         (AliasGroup,),
         {"aliases": aliases or {}, "hidden_aliases": hidden_aliases or {}},
     )
-    return typer.Typer(
+    return _NounApp(
         help=help,
         cls=cls,
         no_args_is_help=True,
@@ -134,6 +147,7 @@ class Runtime:
     output: OutputOptions
     verbose: int = 0
     _settings: Settings | None = field(default=None, repr=False)
+    offline_notice: str | None = None  # not said yet: no dev runs what this command changes
 
     @property
     def settings(self) -> Settings:
@@ -151,12 +165,15 @@ class Runtime:
 
 
 ROOT_ALIASES = {
+    "svc": "services",
     "sub": "subscriptions",
     "kc": "kafka-clusters",
     "dp": "deployments",
     "inv": "invocations",
 }
 ROOT_HIDDEN = {
+    "kv": "state",
+    "conf": "config",
     "subscription": "subscriptions",
     "kafkaclusters": "kafka-clusters",
     "kafkacluster": "kafka-clusters",
@@ -164,16 +181,33 @@ ROOT_HIDDEN = {
 
 app = typer.Typer(
     name="restate-cli",
-    help="Manage the invocations and Kafka subscriptions of a Restate deployment.",
+    help="Manage the invocations, services, state and Kafka subscriptions of a Restate deployment.",
     cls=type(
         "Root",
         (AliasGroup,),
         {
             "aliases": ROOT_ALIASES,
             "hidden_aliases": ROOT_HIDDEN,
-            "order": ("invocations", "subscriptions", "kafka-clusters", "deployments", "dev", "completions"),
+            "order": (
+                "invocations",
+                "services",
+                "state",
+                "sql",
+                "deployments",
+                "subscriptions",
+                "kafka-clusters",
+                "dev",
+                "config",
+                "whoami",
+                "completions",
+            ),
             "lazy": {
                 "invocations": "restate_cli.commands.invocations:app",
+                "services": "restate_cli.commands.services:app",
+                "state": "restate_cli.commands.state:app",
+                "sql": "restate_cli.commands.sql:sql_cmd",
+                "config": "restate_cli.commands.config:app",
+                "whoami": "restate_cli.commands.whoami:whoami_cmd",
                 "subscriptions": "restate_cli.commands.subscriptions:app",
                 "kafka-clusters": "restate_cli.commands.kafka_clusters:app",
                 "deployments": "restate_cli.commands.deployments:app",
@@ -195,7 +229,9 @@ def _choice(value: str | None, allowed: Sequence[str], flag: str) -> str | None:
         return None
     v = value.lower()
     if v not in allowed:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=flag)
+        raise typer.BadParameter(
+            f"{value!r} is not one of {', '.join(allowed)}.{did_you_mean(v, allowed)}", param_hint=flag
+        )
     return v
 
 

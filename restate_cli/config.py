@@ -139,15 +139,16 @@ def selected_environment(environ: Mapping[str, str], flags: Flags) -> tuple[str 
 def normalize_admin_url(url: str, origin: str) -> str:
     """Check that ``url`` is an http(s) base URL and give it a trailing slash."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)  # raises on a malformed [IPv6] host
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as e:
+        reason = "bad port" if "port" in str(e).lower() else str(e)
+        raise UsageError(f"invalid admin URL {url!r} (from {origin}): {reason}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(
             f"invalid admin URL {url!r} (from {origin}): expected http://host:port or https://host"
         )
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise UsageError(f"invalid admin URL {url!r} (from {origin}): bad port") from None
     return url if url.endswith("/") else url + "/"
 
 
@@ -186,9 +187,13 @@ def resolve(environ: Mapping[str, str], flags: Flags, *, config_path: Path | Non
     if admin_url is not None:
         admin_url = normalize_admin_url(admin_url, origin)
 
-    token = environ.get("RESTATE_AUTH_TOKEN") or merged.get("bearer_token") or None
+    token, token_source = environ.get("RESTATE_AUTH_TOKEN"), "$RESTATE_AUTH_TOKEN"
+    if not token:
+        token, token_source = merged.get("bearer_token") or None, f"bearer_token in {path}"
     if token is None and merged.get("environment_type") == "cloud":
-        token = _cloud_token(profiles, path)
+        token, token_source = _cloud_token(profiles, path), f"[global.cloud] access_token in {path}"
+    if token:
+        _check_token(str(token), token_source)
 
     return Settings(
         admin_url=admin_url,
@@ -200,6 +205,21 @@ def resolve(environ: Mapping[str, str], flags: Flags, *, config_path: Path | Non
         tls_verify=not flags.insecure_skip_tls_verify,
         data_dir=data_dir(environ),
         config_file=path,
+    )
+
+
+def _check_token(token: str, source: str) -> None:
+    """A bearer token goes into a header line: no line breaks or other control characters.
+    The message names where the token came from, never the token."""
+    if "\n" in token or "\r" in token:
+        problem = "a line break"
+    elif any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in token):
+        problem = "a control character"
+    else:
+        return
+    raise UsageError(
+        f"the bearer token from {source} contains {problem}",
+        hint="a token is one line of printable characters; check for a trailing newline",
     )
 
 

@@ -37,3 +37,15 @@ class NotFound(CliError):
 
 class Aborted(CliError):
     exit_code = 1
+
+
+class StoreUnusable(CliError):
+    """The embedded runtime's store cannot be used (corrupt, read-only, too new)."""
+
+
+def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
+    """`` Did you mean 'list' or 'ls'?`` for a typo close to ``candidates``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, candidates, n=3)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

@@ -5,9 +5,9 @@ the admin client talks to plain-HTTP admin APIs with it (httpx costs a short CLI
 more in imports and set-up than the requests themselves take).
 
 One request at a time per connection, no pipelining; the whole response body is read into
-memory. It does only what these need: requests with a ``content-length`` body or none,
-responses with ``content-length``, chunked encoding or close-delimited bodies, and
-keep-alive with idle expiry.
+memory, up to a limit (``max_body``). It does only what these need: requests with a
+``content-length`` body or none, responses with ``content-length``, chunked encoding or
+close-delimited bodies, and keep-alive with idle expiry.
 
 A server may close an idle keep-alive connection at any time (hypercorn closes one after
 1000 requests). A request that meets such a closed connection before any response byte
@@ -26,11 +26,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from restate_cli.limits import MAX_RESPONSE_BYTES, TooLarge
+
 
 class HttpError(Exception):
     """The exchange failed. ``response`` is set if the head arrived; ``partial`` holds the
     body bytes received before the failure; ``timed_out`` tells a timeout apart;
-    ``connecting`` says the connection could not be made (``cause``: the socket error)."""
+    ``connecting`` says the connection could not be made (``cause``: the socket error);
+    ``too_large`` that the body passed the pool's limit."""
 
     def __init__(
         self,
@@ -41,6 +44,7 @@ class HttpError(Exception):
         timed_out: bool = False,
         connecting: bool = False,
         cause: OSError | None = None,
+        too_large: bool = False,
     ) -> None:
         super().__init__(message)
         self.response = response
@@ -48,6 +52,7 @@ class HttpError(Exception):
         self.timed_out = timed_out
         self.connecting = connecting
         self.cause = cause
+        self.too_large = too_large
 
 
 @dataclass(slots=True)
@@ -100,12 +105,20 @@ class _Stale(Exception):
 
 
 class ConnectionPool:
-    """Idle keep-alive connections per origin, reused most-recently-used first."""
+    """Idle keep-alive connections per origin, reused most-recently-used first; a response
+    body larger than ``max_body`` fails the request (``HttpError`` naming the limit)."""
 
-    def __init__(self, *, keepalive_expiry: float = 4.0, max_idle_per_origin: int = 512) -> None:
+    def __init__(
+        self,
+        *,
+        keepalive_expiry: float = 4.0,
+        max_idle_per_origin: int = 512,
+        max_body: int = MAX_RESPONSE_BYTES,
+    ) -> None:
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._expiry = keepalive_expiry
         self._max_idle = max_idle_per_origin
+        self._max_body = max_body
         self._ssl: ssl.SSLContext | None = None
 
     async def post(self, url: str, headers: Mapping[str, str], body: bytes, *, timeout: float) -> Response:
@@ -212,9 +225,14 @@ class ConnectionPool:
                 except (ConnectionResetError, BrokenPipeError) as e:
                     raise _Stale from e
                 deadline.reschedule(loop.time() + timeout)
-                keep_alive = await _read_body(reader, response, chunks, deadline, loop, timeout, ack)
+                keep_alive = await _read_body(
+                    reader, response, chunks, deadline, loop, timeout, ack, self._max_body
+                )
         except _Stale:
             raise
+        except TooLarge as e:
+            conn.close()
+            raise HttpError(str(e), response=response, too_large=True) from None
         except TimeoutError:
             conn.close()
             raise HttpError(
@@ -314,40 +332,55 @@ async def _read_body(
     loop: asyncio.AbstractEventLoop,
     timeout: float,
     ack: Callable[[], None] = _nothing,
+    limit: int = MAX_RESPONSE_BYTES,
 ) -> bool:
-    """Read the body into ``chunks``; whether the connection may be reused."""
+    """Read the body into ``chunks`` (``TooLarge`` past ``limit`` bytes); whether the
+    connection may be reused."""
     headers = response.headers
+    size = 0
+
+    def add(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
+        if size > limit:
+            raise TooLarge("the response body", limit)
+        chunks.append(data)
+
     keep_alive = "close" not in headers.get("connection", "").lower()
     if response.status in (204, 304):
         return keep_alive
     if headers.get("transfer-encoding", "").lower().endswith("chunked"):
         while True:
             size_line = await reader.readuntil(b"\r\n")
-            size = int(size_line.split(b";", 1)[0], 16)
-            if size == 0:
+            chunk_size = int(size_line.split(b";", 1)[0], 16)
+            if chunk_size == 0:
                 while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
                     pass
                 return keep_alive
-            data = await reader.readexactly(size + 2)
+            if chunk_size + size > limit:
+                raise TooLarge("the response body", limit)
+            data = await reader.readexactly(chunk_size + 2)
             if data[-2:] != b"\r\n":
                 raise ValueError("malformed chunk")
-            chunks.append(data[:-2])
+            add(data[:-2])
             deadline.reschedule(loop.time() + timeout)
             ack()
     length = headers.get("content-length")
     if length is not None:
         remaining = int(length)
+        if remaining > limit:
+            raise TooLarge("the response body", limit)
         while remaining:
             data = await reader.read(min(remaining, 1 << 20))
             if not data:
                 raise asyncio.IncompleteReadError(b"", remaining)
-            chunks.append(data)
+            add(data)
             remaining -= len(data)
             deadline.reschedule(loop.time() + timeout)
             ack()
         return keep_alive
     while data := await reader.read(1 << 20):  # delimited by the end of the connection
-        chunks.append(data)
+        add(data)
         deadline.reschedule(loop.time() + timeout)
     return False
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from restate_cli.errors import UsageError
+from restate_cli.limits import MAX_FILE_BYTES, size_text
 
 BROKER_KEYS = ("bootstrap.servers", "metadata.broker.list")
 MASK = "***"
@@ -226,15 +227,23 @@ class FileInput:
     sink: str | None = None
 
 
-def read_file(path: str, table: str, read_stdin: Callable[[], str], *, with_uris: bool) -> FileInput:
-    """Read ``path`` (``-`` is stdin): flat ``key=value`` lines for ``.properties``,
-    ``.conf``, ``.env`` and stdin; TOML for anything else, with the properties in the
-    ``[table]`` table (and ``source``/``sink`` at the top when ``with_uris``)."""
+def read_file(path: str, table: str, read_stdin: Callable[[int], str], *, with_uris: bool) -> FileInput:
+    """Read ``path`` (``-`` is stdin, read with ``read_stdin(size)``): flat ``key=value``
+    lines for ``.properties``, ``.conf``, ``.env`` and stdin; TOML for anything else, with
+    the properties in the ``[table]`` table (and ``source``/``sink`` at the top when
+    ``with_uris``). At most ``MAX_FILE_BYTES``."""
     if path == "-":
-        return _flat(read_stdin(), "standard input", with_uris, env=False)
+        text = read_stdin(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            raise _too_large("standard input")
+        return _flat(text, "standard input", with_uris, env=False)
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_large(path)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"cannot read {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -243,6 +252,10 @@ def read_file(path: str, table: str, read_stdin: Callable[[], str], *, with_uris
     if suffix in FLAT_SUFFIXES:
         return _flat(text, path, with_uris, env=suffix == ".env")
     return _toml(text, path, table, with_uris)
+
+
+def _too_large(where: str) -> UsageError:
+    return UsageError(f"{where} holds more than {size_text(MAX_FILE_BYTES)}: not a properties or TOML file")
 
 
 def _flat(text: str, where: str, with_uris: bool, *, env: bool) -> FileInput:

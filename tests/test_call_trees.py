@@ -129,32 +129,60 @@ def test_delayed_relation_from_journal_entry() -> None:
     assert calls[0].relation.journal_index == 3
 
 
-def test_tree_shows_callers_descendants_and_relations(cli, tree: Tree) -> None:
+def test_tree_of_a_child_shows_the_whole_tree_from_the_root(cli, tree: Tree) -> None:
     focus = tree.at("call")
     r = cli("inv", "tree", focus)
     assert r.code == 0, r
     lines = r.out.splitlines()
     assert lines[0].split() == ["INVOCATION", "TARGET", "STATUS", "RELATION"]
     assert re.match(rf"^{tree.root}\s+Greeter/branch\s+suspended\s+ingress$", lines[1]), lines[1]
-    assert re.match(rf"^├── {focus}\s+Greeter/branch\s+suspended\s+awaited call  ◀ this$", lines[2]), lines[2]
-    below = {
-        tree.at("call", "send"): r"one-way send$",
-        tree.at("call", "delayed_send"): r"delayed send, due \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? "
+    assert len(lines) == 1 + 10  # every invocation of the tree, siblings and their children too
+    shown = {re.search(r"(inv_\w+)", line).group(1): line for line in lines[1:]}
+    assert set(shown) == tree.ids
+    marked = [line for line in lines if line.endswith("◀ this")]
+    assert len(marked) == 1 and focus in marked[0] and "awaited call" in marked[0], marked
+    relations = {
+        "send": r"one-way send$",
+        "delayed_send": r"delayed send, due \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? "
         r"\+00:00 \((in an hour|in \d\d minutes)\)$",
-        tree.at("call", "call"): r"awaited call$",
+        "call": r"awaited call$",
     }
-    for line in lines[3:6]:
-        inv = re.match(r"^│   [├└]── (inv_\w+)", line).group(1)
-        assert re.search(below.pop(inv), line), line
-    assert not below
-    assert lines[6] == "└── … 2 other children of this caller, not shown"
-    assert "1 caller, 3 descendants on 1 level." in r.err
+    for rel, pattern in relations.items():
+        assert re.search(pattern, shown[tree.at(rel)].removesuffix("  ◀ this")), shown[tree.at(rel)]
+        for sub, sub_pattern in relations.items():
+            if rel != "delayed_send":  # scheduled: has started nothing
+                line = shown[tree.at(rel, sub)]
+                assert line.startswith(("│   ", "    ")), line  # one level down
+                assert re.search(sub_pattern, line.removesuffix("  ◀ this")), line
+    assert "10 invocations in this call tree: 1 caller, 3 descendants on 1 level, 5 others." in r.err
+
+
+def test_subtree_shows_only_the_invocation_and_its_descendants(cli, tree: Tree) -> None:
+    focus = tree.at("call")
+    r = cli("inv", "tree", "--subtree", focus)
+    assert r.code == 0, r
+    lines = r.out.splitlines()
+    assert re.match(rf"^{focus}\s+Greeter/branch\s+suspended\s+awaited call  ◀ this$", lines[1]), lines[1]
+    assert {re.search(r"(inv_\w+)", line).group(1) for line in lines[2:]} == set(tree.kids[focus].values())
+    assert len(lines) == 1 + 1 + 3
+    assert (
+        "3 descendants on 1 level (--subtree: its 1 caller and the rest of the tree are not shown)" in r.err
+    )
+    data = cli("--json", "inv", "tree", "--subtree", focus).json()
+    assert data["subtree"] is True and data["tree"]["id"] == focus and data["tree"]["this"] is True
+    assert data["callers"] == 1 and data["descendants"] == 3 and data["invocations"] == 4
 
 
 def test_tree_json_is_nested_and_depth_limits_it(cli, backend: Backend, tree: Tree) -> None:
     data = cli("--json", "inv", "tree", tree.root).json()
     assert data["id"] == tree.root and data["callers"] == 0 and data["descendants"] == 9
-    assert data["truncated"] is False and data["max_depth"] is None
+    assert data["truncated"] is False and data["max_depth"] is None and data["subtree"] is False
+    assert data["invocations"] == 10
+    child = cli("--json", "inv", "tree", tree.at("send", "call")).json()
+    assert child["tree"]["id"] == tree.root and child["invocations"] == 10
+    assert child["callers"] == 2 and child["descendants"] == 0
+    marked = [n["id"] for n in flatten(child["tree"]) if n["this"]]
+    assert marked == [tree.at("send", "call")]
     nodes = {n["id"]: n for n in flatten(data["tree"])}
     assert set(nodes) == tree.ids
     assert nodes[tree.root]["this"] is True and nodes[tree.root]["relation"] == "ingress"
@@ -174,6 +202,22 @@ def test_tree_json_is_nested_and_depth_limits_it(cli, backend: Backend, tree: Tr
     assert nodes[tree.at("call")]["children_not_shown"] == 3
     assert nodes[tree.at("send")]["children_not_shown"] == 3
     assert nodes[tree.at("delayed_send")]["children_not_shown"] == 0
+    # --depth counts from the invocation asked about, over the whole tree
+    level = cli("--json", "inv", "tree", "--depth", "0", tree.at("call")).json()
+    nodes = {n["id"]: n for n in flatten(level["tree"])}
+    assert set(nodes) == {tree.root, *tree.kids[tree.root].values()}
+    assert nodes[tree.at("call")]["this"] and nodes[tree.at("call")]["children_not_shown"] == 3
+
+
+def test_table_style_borders_reaches_every_table(cli, tree: Tree) -> None:
+    r = cli("--table-style", "borders", "inv", "tree", tree.at("call"))
+    assert r.code == 0, r
+    assert r.out.startswith("╭") and r.out.rstrip().endswith("╯"), r.out
+    assert re.search(rf"│ └── {tree.at('call')}\s+│.*awaited call  ◀ this\s+│", r.out), r.out
+    r = cli("--table-style", "borders", "inv", "cancel", "--dry-run", tree.root)
+    assert r.code == 0, r
+    assert r.out.count("╭") == 2, r.out  # the selection, and the impact preview below it
+    assert re.search(r"│ INVOCATION\s+│ TARGET\s+│ STATUS\s+│ RELATION\s+│ EFFECT\s+│", r.out), r.out
 
 
 def test_tree_ids_and_flat_rows(cli, tree: Tree) -> None:
@@ -188,7 +232,8 @@ def test_tree_ids_and_flat_rows(cli, tree: Tree) -> None:
     delayed = by_id[tree.at("send", "delayed_send")]
     assert delayed[0] == "1" and delayed[3] == "delayed_send" and delayed[6] == "scheduled"
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", delayed[4])
-    assert len(rows) == 1 + 1 + 1 + 3
+    assert by_id[tree.at("call", "send")][0] == "1"  # a sibling's child: depth from the focus
+    assert len(rows) == 1 + 10
 
 
 def test_describe_shows_the_parent_relation_and_children(cli, tree: Tree) -> None:
@@ -328,13 +373,23 @@ def test_tree_reads_a_wide_tree_with_few_queries(backend: Backend) -> None:
         assert time.monotonic() < deadline, n
         time.sleep(0.2)
 
-    async def read():
+    async def read(inv: str = root, **kw):
         async with AdminClient(Settings(admin_url=backend.admin_url + "/")) as client:
-            return await fetch_tree(client, root)
+            return await fetch_tree(client, inv, **kw)
 
     t = asyncio.run(read())
     assert t.descendants == expected and not t.truncated
     assert {n.relation.kind for n in t.focus.walk() if n is not t.focus} == {"send"}
     # one row, then per level: the children and the journals (leaves included)
     assert t.queries <= 1 + 2 * 3, t.queries
+
+    leaf = t.focus.children[-1].children[-1]
+    whole = asyncio.run(read(leaf.id))
+    assert whole.root.id == root and whole.focus.id == leaf.id and whole.size == 1 + expected
+    assert [n.id for n in whole.callers] == [root, leaf.parent_id] and not whole.truncated
+    assert whole.queries <= 3 + 2 + 2 * 3, whole.queries  # the row, two callers, then the levels
+    # A tree too large to read down to the invocation: the path to it, and its subtree.
+    cut = asyncio.run(read(leaf.id, max_nodes=10))
+    assert cut.truncated and cut.root.id == root and cut.focus.id == leaf.id
+    assert [n.id for n in cut.root.walk()] == [root, leaf.parent_id, leaf.id]
     kill_all(backend, [n.id for n in t.focus.walk()])

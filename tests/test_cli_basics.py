@@ -62,6 +62,11 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
     ("args", "message"),
     [
         (["inv", "ls", "--status", "bogus"], "unknown status 'bogus'"),
+        (["inv", "ls", "--status", "runing"], "unknown status 'runing'. Did you mean 'running'"),
+        (["inv", "ls", "--status", "backingoff"], "Did you mean 'backing-off'?"),
+        (["inv", "ls", "--completion-result", "sucess"], "Did you mean 'success'?"),
+        (["-o", "tvs", "inv", "ls"], "'tvs' is not one of plain, tsv, markdown. Did you mean 'tsv'?"),
+        (["--time-format", "iso", "inv", "ls"], "Did you mean 'iso8601'?"),
         (["inv", "ls", "--completion-result", "success", "--all"], "cannot be combined with --all"),
         (["inv", "ls", "--limit", "0"], "--limit must be at least 1"),
         (["inv", "ls", "-n", "0", "-w"], "-n/--interval must be positive"),
@@ -79,7 +84,27 @@ def test_global_options_work_anywhere(argv: list[str], hoisted: list[str]) -> No
         (["inv", "p", "X"], "'p' is ambiguous: it could be pause or purge"),
         (["invocatons", "ls"], "No such command 'invocatons'. Did you mean 'invocations'?"),
         (["inv", "lsit"], "Did you mean 'list' or 'ls'?"),
-        (["inv", "cancel"], "Missing argument"),
+        (["inv", "cancel"], "say which invocations to cancel: give a QUERY"),
+        (["inv", "kill", "--older-than", "3x"], "--older-than: '3x': unknown unit 'x'"),
+        (["inv", "kill", "--created-before", "yesterday"], "--created-before: 'yesterday' is not a date"),
+        (["inv", "kill", "--older-than", "1h", "--created-before", "2026-01-01"], "cannot be combined"),
+        (["inv", "purge", "--status", "running"], "purge works only on completed invocations"),
+        (["inv", "resume", "--status", "bogus"], "unknown status 'bogus'"),
+        (["svc", "config", "patch", "Greeter"], "nothing to change"),
+        (
+            ["svc", "config", "patch", "Greeter", "--abort-timeout", "soon"],
+            "abort-timeout: 'soon' is not a duration",
+        ),
+        (["svc", "config", "patch", "Greeter", "--public", "maybe"], "public in flags must be true or false"),
+        (["state", "get", "Counter"], "give the key too"),
+        (["state", "patch", "Counter", "k"], "nothing to change"),
+        (["state", "patch", "Counter", "k", "novalue"], "expected NAME=VALUE"),
+        (["state", "patch", "Counter", "k", "a=1", "--remove", "a"], "'a' is both set and removed"),
+        (["state", "patch", "Counter", "k", "--binary", "a=!!"], "is not base64"),
+        (["state", "edit", "Counter", "k"], "refusing to change the state of Counter/k without confirmation"),
+        (["sql", " "], "the query is empty"),
+        (["--json", "sql", "--jsonl", "select 1"], "--jsonl cannot be combined"),
+        (["s", "ls"], "'s' is ambiguous: it could be"),
     ],
 )
 def test_usage_errors_exit_2_before_any_request(cli_offline, args: list[str], message: str | None) -> None:
@@ -108,3 +133,24 @@ def test_unusable_data_directory_is_one_clear_line(cli_offline, tmp_path, args: 
     assert r.code == 1
     assert r.err.startswith(f"Error: cannot open the embedded runtime's data in {bad}")
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_usage_lines_name_arguments_plainly(cli_offline) -> None:
+    """Typer writes a required argument as ``{query}``; ours say ``QUERY``."""
+    import typer
+
+    from restate_cli.app import app
+
+    root = typer.main.get_command(app)
+    seen = 0
+    for group_name in root.list_commands(None):
+        group = root.get_command(None, group_name)
+        for name in getattr(group, "list_commands", lambda _: [None])(None):
+            argv = [group_name] + ([name] if name else [])
+            usage = cli_offline(*argv, "--help").out.splitlines()[0]
+            assert usage.startswith("Usage: restate-cli ") and "{" not in usage, usage
+            seen += 1
+    assert seen > 20
+    r = cli_offline("inv", "describe")
+    assert r.code == 2 and "Usage: restate-cli invocations describe [OPTIONS] INVOCATION_ID" in r.err, r
+    assert "Missing argument 'INVOCATION_ID'" in r.err

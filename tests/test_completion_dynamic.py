@@ -166,6 +166,11 @@ def test_embedded_runtime_in_process(home: Path, tmp_path: Path) -> None:
         settings, "POST", "kafka-clusters", body, {"content-type": "application/json"}
     )
     assert status == 201
+    query = json.dumps({"query": "SELECT 1 AS one"}).encode()
+    status, answer = in_process_exchange(
+        settings, "POST", "query", query, {"content-type": "application/json", "accept": "application/json"}
+    )
+    assert (status, json.loads(answer)) == (200, {"rows": [{"one": 1}]})
     assert offered("kafka-cluster", "", env) == {"local-kafka": "127.0.0.1:1"}
     assert offered("service", "", env) == {}
     r = run_complete(["kafka-cluster", ""], {**env, **RELAXED})

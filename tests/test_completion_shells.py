@@ -150,7 +150,7 @@ def test_live_ids_targets_and_names(shell: Open, backend: Backend, home: Path, k
         assert described[done] == "Greeter/greet (completed)"
     assert sh("restate-cli inv cancel Gre") == {"Greeter/"}
     assert sh("restate-cli inv ls Greeter/gre") == {"Greeter/greet"}
-    assert sh(f"restate-cli inv cancel Counter/{key[:5]}") == {f"Counter/{key}/"}
+    assert sh(f"restate-cli inv cancel Counter/{key[:9]}") == {f"Counter/{key}/"}
     assert sh("restate-cli inv ls --service Cou") == {"Counter"}
     assert sh("restate-cli inv ls --service Counter --handler ") == {"add", "get", "hold"}
     deployments = sh("restate-cli dp describe ")

@@ -262,7 +262,7 @@ def test_discovery_request_headers(odd: str) -> None:
     ("path", "message"),
     [
         ("text", "content-type 'text/plain'"),
-        ("badjson", "invalid JSON"),
+        ("badjson", "cannot be decoded: Expecting property name"),
         ("old", "versions [1, 2]"),
         ("nomode", "protocolMode"),
         ("missing", "404 Not Found (is the SDK endpoint served at this path?): no discovery"),
@@ -575,7 +575,9 @@ def test_frames_before_a_failure_are_kept(odd: str) -> None:
 def test_silent_deployment_times_out(odd: str) -> None:
     started = time.monotonic()
     e = failed(f"{odd}/slow", timeout=0.3)
-    assert e.message == "no data from the server for 0.3s"
+    # The abort timeout, in restate-server's words and code.
+    assert e.message == "the invocation stream was closed after the 'abort timeout' (300ms) fired."
+    assert e.code == "RT0001"
     assert time.monotonic() - started < 3
 
 

@@ -33,11 +33,11 @@ def query(b: Backend, sql: str, accept: str = "application/json") -> httpx.Respo
     ],
 )
 def test_query_is_read_only(embedded: Backend, sql: str) -> None:
-    before = query(embedded, "SELECT COUNT(*) AS n FROM invocations").json()["rows"][0]["n"]
+    before = query(embedded, "SELECT COUNT(*) AS n FROM sys_invocation").json()["rows"][0]["n"]
     r = query(embedded, sql)
     assert r.status_code in (400, 500), r.text
     assert r.json()["message"].startswith("Datafusion error: ")
-    assert query(embedded, "SELECT COUNT(*) AS n FROM invocations").json()["rows"][0]["n"] == before
+    assert query(embedded, "SELECT COUNT(*) AS n FROM sys_invocation").json()["rows"][0]["n"] == before
 
 
 def test_query_errors_are_restate_shaped(embedded: Backend) -> None:

@@ -151,7 +151,7 @@ def test_no_match_exits_4_and_sends_no_action(cli_offline, mock_server) -> None:
     seen = mock_server(server(None, []))
     r = cli_offline("-y", "inv", "purge", "Greeter/greet")
     assert r.code == 4
-    assert "no invocations found for query 'Greeter/greet'" in r.err
+    assert "no service 'Greeter'" in r.err  # the mock server has no invocations and no services
     assert not [q for q in seen if q.method == "PATCH"]
 
 

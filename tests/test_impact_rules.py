@@ -120,3 +120,33 @@ def test_outcomes_against_the_preview(reached: bool, now: Invocation | None, out
     entry = im.Reach(n, "x", reached, "r", checked=True, after=now)
     assert entry.outcome == outcome and entry.as_expected is ok
     assert im.Reach(n, "x", reached, "r").as_expected is None
+
+
+def backing_off(name: str, commands: int | None, *children: t.Node) -> t.Node:
+    inv = Invocation(id=name, target=f"Svc/{name}", status="backing-off", journal_commands_size=commands)
+    n = t.Node(name, inv, t.Relation(t.CALL), children=list(children))
+    for c in children:
+        c.parent_id = name
+    return n
+
+
+@pytest.mark.parametrize(("commands", "caveat"), [(1, im.NO_AWAIT_YET), (3, None), (None, None)])
+def test_cancel_warns_about_handlers_that_never_reached_an_await(
+    commands: int | None, caveat: str | None
+) -> None:
+    """Cancel is cooperative: a handler that fails before its first await never sees it."""
+    root = backing_off("root", commands, backing_off("child", commands))
+    impact = im.assess(im.rule_for("cancel", SERVER), t.Forest([root], False, 0))
+    assert {i: e.caveat for i, e in impact.entries.items()} == {"root": caveat, "child": caveat}
+    assert len(impact.no_await_yet) == (2 if caveat else 0)
+    killed = im.assess(im.rule_for("kill", SERVER), t.Forest([backing_off("x", commands)], False, 0))
+    assert not killed.no_await_yet  # kill needs no await
+
+
+def test_a_cancel_still_waiting_for_an_await_is_not_a_surprise() -> None:
+    n = backing_off("x", 1)
+    entry = im.Reach(n, "x", True, im.SELECTED, expected="cancelled", caveat=im.NO_AWAIT_YET)
+    entry.after, entry.checked = n.inv, True
+    assert entry.waiting and entry.as_expected is None and entry.outcome == "still backing-off"
+    entry.after = after("completed", "[409] cancelled")
+    assert not entry.waiting and entry.as_expected is True

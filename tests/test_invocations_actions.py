@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from support.backend import Backend, unique
@@ -30,6 +31,48 @@ def test_cancel_suspended_and_pending(cli, backend: Backend) -> None:
     completed_with(backend, holder, "[409] cancelled")
 
 
+def test_cancel_of_a_handler_that_never_awaits_suggests_kill(cli, backend: Backend) -> None:
+    """Cancel takes effect at the handler's next await; one that throws first never sees it
+    (restate-server behaves the same): the preview says so instead of promising a cancel."""
+    inv = backend.send("Greeter/failing", "x")
+    backend.wait(inv, lambda row: (row or {}).get("retry_count", 0) >= 3, what="three retries")
+
+    def while_backing_off(*args: str):
+        """Run until the command saw it backing off, not in the middle of an attempt."""
+        for _ in range(30):
+            r = cli(*args)
+            if re.search(rf"{inv}\s+Greeter/failing\s+backing-off|\"status\": \"backing-off\"", r.out):
+                return r
+            time.sleep(0.1)
+        raise AssertionError(f"never previewed as backing-off: {r}")
+
+    r = while_backing_off("inv", "cancel", "--dry-run", inv)
+    assert r.code == 0, r
+    assert "a cancel takes effect at the handler's next suspension point" in r.err, r
+    assert f"To stop it now: restate-cli invocations kill {inv}" in r.err, r
+    data = while_backing_off("--json", "inv", "cancel", "--dry-run", inv).json()  # the shape README documents
+    assert set(data) == {"action", "query", "dry_run", "invocations", "impact"} and data["dry_run"] is True
+    assert data["invocations"] == [{"id": inv, "target": "Greeter/failing", "status": "backing-off"}]
+    impact = data["impact"]
+    assert set(impact) == {"rule", "selected", "reached", "not_reached", "completed_descendants", "truncated"}
+    [entry] = impact["selected"]
+    assert set(entry) == {
+        "id", "target", "status", "depth", "parent_id", "selected_id", "relation", "due_at",
+        "reached", "reason", "via", "expected", "caveat",
+    }  # fmt: skip
+    assert entry["caveat"] == "no_await_yet" and entry["expected"] == "cancelled"
+    r = while_backing_off("-y", "inv", "cancel", "--wait", "2", inv)
+    assert r.code == 0, r
+    assert "(the cancel waits for an await)" in r.out and "not as previewed" not in r.out + r.err, r
+    assert (
+        f"still waits for an await to take the cancel; to stop it now: restate-cli invocations kill {inv}"
+        in r.err
+    )
+    assert backend.status(inv) in ("backing-off", "running")
+    assert cli("-y", "inv", "kill", inv).code == 0
+    completed_with(backend, inv, "[409] killed")
+
+
 def test_kill_running_by_id_and_json(cli, backend: Backend) -> None:
     inv = backend.send("Greeter/busy", 120)
     backend.wait_status(inv, "running")
@@ -51,7 +94,20 @@ def test_cancel_completed_finds_nothing(cli, backend: Backend) -> None:
     inv = backend.call("Greeter/greet", "x").headers["x-restate-id"]
     r = cli("-y", "inv", "cancel", inv)
     assert r.code == 4
-    assert "cancel works only on non-completed invocations" in r.err
+    assert "cancel works only on non-completed invocations, and it matches 1 completed." in r.err
+    assert "use 'purge'" in r.err
+
+
+def test_nothing_found_says_what_does_not_exist(cli, backend: Backend) -> None:
+    r = cli("-y", "inv", "cancel", "NoSuchService")
+    assert r.code == 4, r
+    assert "no service 'NoSuchService'" in r.err and "purge" not in r.err, r
+    r = cli("-y", "inv", "kill", "Greete/greet")
+    assert r.code == 4 and "no service 'Greete'" in r.err and "Did you mean 'Greeter'?" in r.err, r
+    r = cli("-y", "inv", "cancel", "Greeter/no_such_handler")
+    assert r.code == 4 and "no invocations match 'Greeter/no_such_handler'" in r.err, r
+    r = cli("-y", "inv", "purge", "inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf")
+    assert r.code == 4 and "invocation inv_1jVaLO6DNFvO1xuVfSeAHLAF5PI4kjb4rf not found" in r.err, r
 
 
 def test_purge_and_restart(cli, backend: Backend) -> None:
@@ -63,6 +119,10 @@ def test_purge_and_restart(cli, backend: Backend) -> None:
     new = new_ids[-1]
     row = backend.wait_status(new, "completed")
     assert row["restarted_from"] == done and row["completion_result"] == "success"
+    r = cli("-o", "tsv", "inv", "ls", "--all", new)
+    assert (
+        r.lines[0].split("\t")[-1] == "INVOKED BY" and r.lines[1].split("\t")[-1] == f"restart of {done}"
+    ), r
     r = cli("-q", "-y", "inv", "purge", done)
     assert r.code == 0 and r.lines == [done]
     backend.wait_gone(done)
@@ -72,7 +132,8 @@ def test_purge_refuses_running(cli, backend: Backend) -> None:
     inv = backend.send("Greeter/sleepy", 3600)
     backend.wait_status(inv, "suspended")
     r = cli("-y", "inv", "purge", inv)
-    assert r.code == 4 and "purge works only on completed invocations" in r.err
+    assert r.code == 4 and "purge works only on completed invocations, and it matches 1 suspended." in r.err
+    assert "use 'cancel' or 'kill'" in r.err
     assert backend.status(inv) == "suspended"
 
 

@@ -40,7 +40,8 @@ def describe_retrying(cli, invocation_id: str, *, tries: int = 20):
         ("suspended", r"^Status:\s+suspended  \(.* ago\)$"),
         (
             "backing-off",
-            r"^Status:\s+backing-off  \(for .*\. Retried [1-9]\d* times?\. "
+            r"^Status:\s+backing-off  \(for .* since the first attempt(, the last one .* ago)?\. "
+            r"Retried [1-9]\d* times?\. "
             r"(Next retry in .*|Next retry due now)\)$",
         ),
         ("paused", r"^Status:\s+paused$"),
@@ -84,6 +85,11 @@ def test_describe_shows_the_journal_and_caller(cli, backend: Backend, statuses: 
     r = cli("inv", "describe", statuses["suspended"])
     assert re.search(r"#1 \[.*\] Command: Sleep until .* \(.* left\)", r.out), r.out
     assert r.out.rstrip().endswith("└────>> suspended")
+    # The pinned-deployment tip goes to stderr with its blank line: one blank line between
+    # the sections on stdout, however the two streams end up.
+    assert "[TIP]: This invocation is bound to run on deployment" in r.err
+    assert r.err.startswith("\n[TIP]")
+    assert "\n\n\n" not in r.out.replace(" ", ""), r.out
 
 
 def test_list_filters_by_key_and_shows_entries(cli, statuses: Statuses) -> None:
@@ -176,10 +182,10 @@ def test_describe_paused_shows_why_the_retries_stopped(cli, statuses: Statuses) 
 
 def test_time_formats_and_table_styles(cli, statuses: Statuses) -> None:
     r = cli("--time-format", "iso8601", "inv", "describe", statuses["suspended"])
-    assert re.search(r"Created at:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+00:00 \(PT[\d.]+S\)", r.out), (
-        r.out
-    )
-    assert re.search(r"Status:\s+suspended  \(PT[\d.]+S\)", r.out), r.out
+    assert re.search(
+        r"Created at:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+00:00 \(PT\d+(\.\d{1,3})?S\)", r.out
+    ), r.out
+    assert re.search(r"Status:\s+suspended  \(PT\d+(\.\d{1,3})?S\)", r.out), r.out
     r = cli("--time-format", "rfc2822", "inv", "describe", statuses["suspended"])
     assert re.search(r"Created at:\s+\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000", r.out), r.out
     r = cli("--table-style", "borders", "inv", "ls", "--key", statuses.key)
@@ -212,3 +218,29 @@ def test_watch_mode_refreshes_until_interrupted(home, backend: Backend, statuses
     assert proc.returncode == 0, err
     assert out.count(statuses["pending"]) >= 3, out
     assert "Traceback" not in err
+
+
+def test_backing_off_counts_from_the_first_attempt_and_says_so() -> None:
+    """Whatever ``modified_at`` means on the server, "for X" is since the first attempt."""
+    from datetime import UTC, datetime, timedelta
+
+    from restate_cli.admin.models import Invocation
+    from restate_cli.render import invocations as view
+
+    now = datetime(2026, 11, 27, 17, 0, 0, tzinfo=UTC)
+    inv = Invocation(
+        id="inv_x",
+        status="backing-off",
+        running_at=now - timedelta(seconds=13),
+        last_start_at=now - timedelta(seconds=2),
+        modified_at=now - timedelta(seconds=1),  # the embedded runtime moves it at each failure
+        next_retry_at=now + timedelta(seconds=5),
+        retry_count=5,
+    )
+    assert (view._status_note(inv, now, "human").plain) == (
+        "for 13 seconds since the first attempt, the last one 2 seconds ago. "
+        "Retried 5 times. Next retry in 5 seconds"
+    )
+    assert (view._status_note(inv, now, "iso8601").plain) == (
+        "for PT13S since the first attempt, the last one PT2S ago. Retried 5 times. Next retry in PT5S"
+    )

@@ -212,6 +212,18 @@ def test_delete_in_use_names_the_subscriptions_and_force_orphans_them(cli, api17
     assert cli("-y", "sub", "rm", *subs).code == 0
 
 
+def test_delete_in_use_by_one_subscription_says_it(cli, api17: Backend) -> None:
+    name = unique("kc")
+    create_cluster(cli, name, "bootstrap.servers=127.0.0.1:1")
+    sub = cli("-y", "-q", "sub", "create", f"kafka://{name}/t", "service://KafkaSink/record").out.strip()
+    r = cli("-y", "kc", "delete", name)
+    assert r.code == 1, r
+    assert f"Kafka cluster {name} is used by 1 subscription: {sub}" in r.err, r
+    assert f"delete it first (restate-cli sub rm {sub}), or pass --force to orphan it)" in r.err, r
+    assert cli("-y", "sub", "rm", sub).code == 0
+    assert cli("-y", "kc", "rm", name).code == 0
+
+
 def test_the_cli_asks_before_creating(cli, api17: Backend) -> None:
     name = unique("kc")
     r = cli("kc", "create", name, "bootstrap.servers=127.0.0.1:1")  # not a terminal, no --yes

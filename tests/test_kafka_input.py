@@ -10,7 +10,7 @@ from restate_cli import kafka
 from restate_cli.errors import UsageError
 
 
-def no_stdin() -> str:
+def no_stdin(size: int) -> str:
     raise AssertionError("stdin was read")
 
 
@@ -189,7 +189,7 @@ def test_env_file_unquotes_and_accepts_export(tmp_path: Path) -> None:
 
 
 def test_stdin_is_read_for_dash() -> None:
-    got = kafka.read_file("-", "options", lambda: "source=kafka://c/t\na=1\n", with_uris=True)
+    got = kafka.read_file("-", "options", lambda size: "source=kafka://c/t\na=1\n", with_uris=True)
     assert got.source == "kafka://c/t" and got.sink is None and got.properties == {"a": "1"}
 
 

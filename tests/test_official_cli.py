@@ -108,3 +108,27 @@ def test_kafka_clusters_and_subscriptions(restate, backend: Backend) -> None:
     assert r.returncode == 0 and f"Subscription {sub} deleted" in r.stdout, r.stderr
     r = restate("-y", "kc", "delete", cluster)
     assert r.returncode == 0 and f"Kafka cluster {cluster} deleted" in r.stdout, r.stderr
+
+
+def test_services_state_and_sql(restate, backend: Backend) -> None:
+    """The official CLI's service, state and SQL commands work against the embedded runtime."""
+    r = restate("svc", "ls")
+    assert r.returncode == 0, r.stderr
+    assert "Counter" in r.stdout and "virtual object" in r.stdout
+    r = restate("svc", "describe", "Counter")
+    assert r.returncode == 0, r.stderr
+    assert "JSON integer" in r.stdout and "Request/Response" in r.stdout
+    r = restate("svc", "config", "view", "Counter")
+    assert r.returncode == 0 and "Max attempts:" in r.stdout, r.stderr
+    key = unique("s")
+    assert backend.call(f"Counter/{key}/add", 4).status_code == 200
+    r = restate("state", "get", "Counter", key)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"count\s+4", r.stdout)
+    r = restate(
+        "-y", "state", "patch", "Counter", key, "--patch", '[{"op": "replace", "path": "/count", "value": 9}]'
+    )
+    assert r.returncode == 0, r.stderr
+    assert backend.call(f"Counter/{key}/get").json() == 9
+    r = restate("sql", f"SELECT key, value_utf8 FROM state WHERE service_key = '{key}'")
+    assert r.returncode == 0 and re.search(r"count\s+9", r.stdout), r.stderr

@@ -53,7 +53,7 @@ def test_json_dump_keeps_the_field_order_and_writes_utc_milliseconds() -> None:
     data = inv.model_dump(mode="json")
     assert list(data)[:3] == ["id", "target", "target_service_name"]
     assert data["created_at"] == "2026-11-27T17:23:31.786Z"
-    assert data["completed_at"] is None and list(data)[-1] == "journal_size"
+    assert data["completed_at"] is None and list(data)[-1] == "journal_commands_size"
     assert inv.model_dump()["created_at"] == inv.created_at
 
 

@@ -170,12 +170,11 @@ def preview_with_rich(io: IO, refs, opts: OutputOptions) -> str:
     """The bulk preview table drawn by rich (how it was drawn before the direct writer)."""
     from rich.text import Text
 
-    from restate_cli.render import bulk
     from restate_cli.render.output import new_table
 
     table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
     for ref in refs[:500]:
-        table.add_row(Text(ref.id, style="bold"), ref.target, bulk._status(ref.status))
+        table.add_row(Text(ref.id, style="bold"), ref.target, ref.shown_status)
     console = io.console()
     console.print(table)
     if len(refs) > 500:

@@ -66,7 +66,10 @@ def test_rough_past_never_says_now_ago() -> None:
 
 
 def test_iso_durations() -> None:
-    assert timefmt.iso_duration(timedelta(seconds=95, microseconds=199249)) == "PT95.199249S"
+    assert timefmt.iso_duration(timedelta(seconds=95, microseconds=199249)) == "PT95.199S"
+    assert timefmt.iso_duration(timedelta(seconds=31, microseconds=134061)) == "PT31.134S"
+    assert timefmt.iso_duration(timedelta(seconds=2, microseconds=500999)) == "PT2.5S"
+    assert timefmt.iso_duration(timedelta(microseconds=999)) == "PT0S"
     assert timefmt.iso_duration(timedelta(days=1, seconds=2)) == "PT86402S"
     assert timefmt.iso_duration(timedelta(0)) == "PT0S"
     assert timefmt.duration(timedelta(seconds=3), "rfc2822", "future") == "PT3S"

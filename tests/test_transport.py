@@ -187,4 +187,4 @@ def test_the_official_cli_registers(
     deployments = httpx.get(f"{backend.admin_url}/deployments", timeout=10).json()["deployments"]
     (dep,) = [d for d in deployments if d["uri"] == service.url]
     assert dep["http_version"] == http_version
-    assert backend.call("TsGreeter/greet", "cli").json() == "Hello cli!"
+    assert backend.call("Hello/greet", "cli").json() == "Hello cli!"

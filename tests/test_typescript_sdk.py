@@ -68,7 +68,7 @@ def ts(backend: Backend, node_services: dict[str, NodeService], mode: str) -> Ts
     if backend.version != "1.7.12":
         pytest.skip("the TypeScript SDK runs side by side on restate-server 1.7.12 and the embedded runtime")
     node_service = node_services[mode]
-    svc = httpx.get(f"{backend.admin_url}/services/TsGreeter", timeout=10)
+    svc = httpx.get(f"{backend.admin_url}/services/Hello", timeout=10)
     dep = None
     if svc.status_code == 200:  # registered: by this mode's service?
         dep = httpx.get(f"{backend.admin_url}/deployments/{svc.json()['deployment_id']}", timeout=10).json()
@@ -101,7 +101,7 @@ def test_the_deployment_is_recorded_as_it_was_discovered(ts: Ts) -> None:
     assert (ts.deployment["protocol_type"], ts.deployment["http_version"]) == ts.mode.deployment
     assert ts.deployment["sdk_version"] == "restate-sdk-typescript/1.17.2"
     assert {s["name"] for s in ts.deployment["services"]} == {
-        "TsGreeter", "TsCounter", "TsCaller", "TsWaiter", "TsApproval", "TsFlaky", "TsTree",
+        "Hello", "Tally", "Relay", "Latch", "Signoff", "Flaky", "Chain",
     }  # fmt: skip
     # restate-server shows no inactivity timeout for request/response deployments
     timeouts = {s["inactivity_timeout"] for s in ts.deployment["services"]}
@@ -109,7 +109,7 @@ def test_the_deployment_is_recorded_as_it_was_discovered(ts: Ts) -> None:
 
 
 def test_sleep(ts: Ts) -> None:
-    r = ts.b.call("TsGreeter/sleepy", 200)
+    r = ts.b.call("Hello/sleepy", 200)
     assert r.status_code == 200 and r.json() == "slept 200"
     assert journal(ts.b, r.headers["x-restate-id"]) == [
         "Command: Input", "Command: Sleep", "Notification: Sleep", "Command: Output",
@@ -117,7 +117,7 @@ def test_sleep(ts: Ts) -> None:
 
 
 def test_awaited_call(ts: Ts) -> None:
-    r = ts.b.call("TsCaller/call", "bob")
+    r = ts.b.call("Relay/call", "bob")
     assert r.status_code == 200 and r.json() == "called: Hello bob!"
     inv = r.headers["x-restate-id"]
     assert journal(ts.b, inv) == [
@@ -126,14 +126,14 @@ def test_awaited_call(ts: Ts) -> None:
     ]  # fmt: skip
     (child,) = ts.b.children(inv)
     assert (child["target"], child["status"], child["invoked_by_target"]) == (
-        "TsGreeter/greet", "completed", "TsCaller/call",
+        "Hello/greet", "completed", "Relay/call",
     )  # fmt: skip
     assert child["pinned_deployment_id"] == ts.deployment["id"]
 
 
 def test_one_way_and_delayed_sends(ts: Ts) -> None:
     key = unique("fan")
-    r = ts.b.call("TsCaller/fanout", key)
+    r = ts.b.call("Relay/fanout", key)
     assert r.status_code == 200 and r.json() == "sent"
     inv = r.headers["x-restate-id"]
     assert journal(ts.b, inv) == [
@@ -143,20 +143,20 @@ def test_one_way_and_delayed_sends(ts: Ts) -> None:
         "Command: Output",
     ]  # fmt: skip
     children = ts.b.children(inv)
-    assert sorted(c["target"] for c in children) == [f"TsCounter/{key}/add"] * 2
+    assert sorted(c["target"] for c in children) == [f"Tally/{key}/add"] * 2
     assert sum(1 for c in children if c.get("scheduled_start_at")) == 1  # the delayed one
-    wait_for(lambda: ts.b.call(f"TsCounter/{key}/get").json() == 11, timeout=15)
+    wait_for(lambda: ts.b.call(f"Tally/{key}/get").json() == 11, timeout=15)
     assert {c["status"] for c in ts.b.children(inv)} == {"completed"}
 
 
 def test_virtual_object_state(ts: Ts) -> None:
     key = unique("count")
-    assert ts.b.call(f"TsCounter/{key}/add", 2).json() == 2
-    r = ts.b.call(f"TsCounter/{key}/add", 3)
+    assert ts.b.call(f"Tally/{key}/add", 2).json() == 2
+    r = ts.b.call(f"Tally/{key}/add", 3)
     assert r.json() == 5
-    assert ts.b.call(f"TsCounter/{key}/get").json() == 5
+    assert ts.b.call(f"Tally/{key}/get").json() == 5
     state = ts.b.query(
-        f"SELECT key, value_utf8 FROM state WHERE service_name = 'TsCounter' AND service_key = '{key}'"
+        f"SELECT key, value_utf8 FROM state WHERE service_name = 'Tally' AND service_key = '{key}'"
     )
     assert state == [{"key": "count", "value_utf8": "5"}]
     assert journal(ts.b, r.headers["x-restate-id"]) == [
@@ -166,8 +166,8 @@ def test_virtual_object_state(ts: Ts) -> None:
 
 def test_awakeable_resolved_through_the_ingress(ts: Ts) -> None:
     key = unique("aw")
-    inv = ts.b.send(f"TsWaiter/{key}/wait")
-    awakeable = wait_for(lambda: ts.b.call(f"TsWaiter/{key}/awakeable").json())
+    inv = ts.b.send(f"Latch/{key}/wait")
+    awakeable = wait_for(lambda: ts.b.call(f"Latch/{key}/awakeable").json())
     assert awakeable.startswith("sign_1")
     ts.b.wait_status(inv, ts.blocked)
     r = httpx.post(
@@ -186,15 +186,15 @@ def test_awakeable_resolved_through_the_ingress(ts: Ts) -> None:
 
 def test_workflow_with_a_durable_promise(ts: Ts) -> None:
     key = unique("wf")
-    sent = httpx.post(f"{ts.b.ingress_url}/TsApproval/{key}/run/send", json="order-1", timeout=10)
+    sent = httpx.post(f"{ts.b.ingress_url}/Signoff/{key}/run/send", json="order-1", timeout=10)
     assert sent.status_code == 202 and sent.json()["status"] == "Accepted"
     inv = sent.json()["invocationId"]
-    assert ts.b.call(f"TsApproval/{key}/peek").json() == "<pending>"
+    assert ts.b.call(f"Signoff/{key}/peek").json() == "<pending>"
     ts.b.wait_status(inv, ts.blocked)
-    assert ts.b.call(f"TsApproval/{key}/decide", "approved").json() == "decided"
-    done = httpx.get(f"{ts.b.ingress_url}/restate/workflow/TsApproval/{key}/attach", timeout=30)
+    assert ts.b.call(f"Signoff/{key}/decide", "approved").json() == "decided"
+    done = httpx.get(f"{ts.b.ingress_url}/restate/workflow/Signoff/{key}/attach", timeout=30)
     assert done.status_code == 200 and done.json() == "order-1: approved"
-    assert ts.b.call(f"TsApproval/{key}/peek").json() == "approved"
+    assert ts.b.call(f"Signoff/{key}/peek").json() == "approved"
     assert journal(ts.b, inv) == [
         "Command: Input", "Command: GetPromise", "Notification: GetPromise", "Command: Output",
     ]  # fmt: skip
@@ -203,7 +203,7 @@ def test_workflow_with_a_durable_promise(ts: Ts) -> None:
 def test_retries_with_backoff(ts: Ts) -> None:
     """A handler that fails twice: the runtime waits the service's retry policy's intervals
     (300 ms, then twice as long; restate-server adds some jitter) and runs it again."""
-    inv = ts.b.send("TsFlaky/fail", 2)
+    inv = ts.b.send("Flaky/fail", 2)
     row = ts.b.wait(inv, lambda r: r is not None and r["status"] == "backing-off", what="backing-off")
     assert row["retry_count"] >= 1 and row["last_failure_error_code"] == "RT0007"
     assert row["last_failure"].startswith("[500 Internal] failure 1 of 2\nError: failure 1 of 2\n")
@@ -221,7 +221,7 @@ def test_retries_with_backoff(ts: Ts) -> None:
 )
 def test_cancel_and_kill_a_blocked_call_tree(ts: Ts, action: str, status: int, failure: str) -> None:
     """A root awaits a child that awaits a leaf waiting for an awakeable nobody resolves."""
-    root = ts.b.send("TsTree/node", 2)
+    root = ts.b.send("Chain/node", 2)
     child = wait_for(lambda: ts.b.children(root))[0]["id"]
     leaf = wait_for(lambda: ts.b.children(child))[0]["id"]
     for inv in (root, child, leaf):

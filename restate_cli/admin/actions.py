@@ -21,6 +21,24 @@ class Action:
     style: str = ""
     needs_pause_api: bool = False
 
+    @property
+    def shown_statuses(self) -> tuple[str, ...]:
+        """The statuses, as ``sys_invocation`` shows them, of the invocations it acts on."""
+        raw = [r for r in SHOWN_AS if (r in self.raw_statuses) != self.negate]
+        return tuple(s for s in SHOWN_ORDER if any(s in SHOWN_AS[r] for r in raw))
+
+
+# How sys_invocation shows each status of sys_invocation_status.
+SHOWN_AS = {
+    "inboxed": ("pending",),
+    "scheduled": ("scheduled",),
+    "invoked": ("ready", "running", "backing-off"),
+    "suspended": ("suspended",),
+    "paused": ("paused",),
+    "completed": ("completed",),
+}
+SHOWN_ORDER = ("pending", "scheduled", "ready", "running", "backing-off", "suspended", "paused", "completed")
+
 
 ACTIONS = {
     "cancel": Action("cancel", "cancel", "Cancelled", ("completed",), True, "non-completed", "magenta"),
@@ -62,7 +80,7 @@ class Outcome:
         data: dict[str, Any] = {
             "id": self.ref.id,
             "target": self.ref.target,
-            "status": _shown_status(self.ref.status),
+            "status": self.ref.shown_status,
             "ok": self.ok,
             "http_status": self.http_status,
             "error": self.error,
@@ -70,7 +88,3 @@ class Outcome:
         if self.new_invocation_id is not None or self.ref.status == "completed":
             data["new_invocation_id"] = self.new_invocation_id
         return data
-
-
-def _shown_status(raw: str | None) -> str | None:
-    return {"inboxed": "pending", "invoked": "running"}.get(raw or "", raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from restate_cli.admin.client import AdminClient
 from restate_cli.config import Settings
+from restate_cli.errors import Unreachable
 
 
 def open_client(settings: Settings) -> AdminClient:
@@ -15,11 +16,19 @@ def open_client(settings: Settings) -> AdminClient:
     """
     if not settings.embedded:
         return AdminClient(settings)
-    from restate_cli.embedded.locate import running_dev
+    from restate_cli.embedded.locate import DevStarting, wait_for_dev
 
-    dev = running_dev(settings.data_dir)
+    try:  # a dev that is starting would not see what the command writes in-process
+        dev = wait_for_dev(settings.data_dir)
+    except DevStarting as e:
+        raise Unreachable(str(e), hint="try again when it serves, or stop it") from None
     if dev is not None:
         return AdminClient(settings, base_url=dev["admin_url"])
     from restate_cli.embedded.inprocess import admin_app
 
-    return AdminClient(settings, app=admin_app(settings.data_dir), base_url="http://embedded/")
+    return AdminClient(
+        settings,
+        app=admin_app(settings.data_dir),
+        base_url="http://embedded/",
+        offline_dir=settings.data_dir,
+    )

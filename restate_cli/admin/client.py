@@ -12,12 +12,14 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from restate_cli import __version__
 from restate_cli.admin.errors import ApiError, ProtocolError, api_error, unreachable
 from restate_cli.admin.http import Asgi, Http1, Httpx, Response, Transport, TransportError, proxied
 from restate_cli.config import Settings
+from restate_cli.errors import CliError
 
 if TYPE_CHECKING:
     import httpx
@@ -88,10 +90,14 @@ class AdminClient:
         transport: httpx.AsyncBaseTransport | None = None,
         base_url: str | None = None,
         app: Any = None,
+        offline_dir: Path | None = None,
     ) -> None:
         """``transport``: an httpx transport to send through (tests); ``app``: an ASGI app to
-        call in-process instead of a server (the embedded runtime without a dev process)."""
+        call in-process instead of a server (the embedded runtime without a dev process),
+        over the store in ``offline_dir``: changes are recorded, and nothing runs them
+        until a ``restate-cli dev`` serves that directory."""
         self.settings = settings
+        self.offline_dir = offline_dir
         self.base_url = base_url or settings.admin_url or "http://embedded/"
         headers = {"user-agent": user_agent()}
         if settings.bearer_token:
@@ -132,6 +138,13 @@ class AdminClient:
     def server(self) -> str:
         return self.settings.server_label
 
+    @property
+    def offline_notice(self) -> str | None:
+        """What to tell the user once when no runtime executes what this client changes."""
+        if self.offline_dir is None:
+            return None
+        return f"no `restate-cli dev` is serving {self.offline_dir}: changes take effect when it starts"
+
     # -- transport -------------------------------------------------------------------
 
     async def request(
@@ -159,9 +172,16 @@ class AdminClient:
                 response.status_code,
                 response.content,
                 response.headers.get("content-type", ""),
-                str(response.request.url),
+                self._where(response),
             )
         return response
+
+    def _where(self, response: Response) -> str:
+        """Where an answer came from, for error messages: its URL, or the data directory
+        (the in-process runtime's URL is made up)."""
+        if self.offline_dir is not None:
+            return f"the embedded runtime in {self.offline_dir}"
+        return str(response.request.url)
 
     async def _send(
         self,
@@ -180,6 +200,10 @@ class AdminClient:
         except TimeoutError:
             raise unreachable(self.server, f"timed out waiting for an answer after {limit:g}s") from None
         except TransportError as e:
+            if e.too_large:
+                raise CliError(
+                    f"the Restate admin API at {self.server} answered {method} {path}: {e.detail}"
+                ) from None
             if e.timed_out:
                 what = "connecting" if e.connecting else "waiting for an answer"
                 raise unreachable(self.server, f"timed out {what} after {limit:g}s") from None
@@ -239,7 +263,7 @@ class AdminClient:
                 response.status_code,
                 response.content,
                 response.headers.get("content-type", ""),
-                str(response.request.url),
+                self._where(response),
             )
         health = await self._send("GET", "health", None, {}, None, None)
         if health.status_code >= 300:

@@ -14,6 +14,7 @@ Transport failures are raised as ``TransportError`` for the client to explain.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Mapping
@@ -74,8 +75,9 @@ class Response:
 
 
 class TransportError(Exception):
-    """The request got no answer. ``timed_out`` and ``connecting`` say how; ``detail`` is
-    a short reason for the user (``connection refused``); ``cause`` the underlying error."""
+    """The request got no (usable) answer. ``timed_out`` and ``connecting`` say how;
+    ``too_large`` that the answer passed ``MAX_RESPONSE_BYTES``; ``detail`` is a short
+    reason for the user (``connection refused``); ``cause`` the underlying error."""
 
     def __init__(
         self,
@@ -84,12 +86,14 @@ class TransportError(Exception):
         timed_out: bool = False,
         connecting: bool = False,
         cause: BaseException | None = None,
+        too_large: bool = False,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.timed_out = timed_out
         self.connecting = connecting
         self.cause = cause
+        self.too_large = too_large
 
 
 class Transport(Protocol):
@@ -162,6 +166,7 @@ class Http1:
                 timed_out=e.timed_out,
                 connecting=e.connecting,
                 cause=e.cause,
+                too_large=e.too_large,
             ) from None
         except ValueError as e:  # not an http URL, or a header with a line break
             raise TransportError(str(e)) from None
@@ -204,10 +209,12 @@ class Asgi:
         raw_path = parts.path or "/"
         body = content or b""
         sent = False
+        answered = asyncio.Event()
 
         async def receive() -> dict[str, Any]:
             nonlocal sent
-            if sent:
+            if sent:  # as an HTTP server does, report the client gone only once it is
+                await answered.wait()
                 return {"type": "http.disconnect"}
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
@@ -228,6 +235,8 @@ class Asgi:
                     )
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    answered.set()
 
         request_headers = {**self.headers, **headers}
         if content is not None or method in ("POST", "PUT", "PATCH"):
@@ -249,7 +258,10 @@ class Asgi:
             "client": ("127.0.0.1", 123),
             "server": (parts.hostname or "embedded", parts.port or 80),
         }
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            answered.set()
         return Response(status, response_headers, b"".join(chunks), Request(method, url))
 
     async def aclose(self) -> None:
@@ -290,11 +302,20 @@ class Httpx:
         headers: Mapping[str, str],
         content: bytes | None,
     ) -> Response:
+        from restate_cli.limits import MAX_RESPONSE_BYTES, TooLarge, read_httpx
+
         httpx = self._httpx
         try:
-            r = await self._client.request(
+            request = self._client.build_request(
                 method, path, params=params, headers=dict(headers), content=content
             )
+            r = await self._client.send(request, stream=True)
+            try:
+                body = await read_httpx(r, MAX_RESPONSE_BYTES, "the response body")
+            finally:
+                await r.aclose()
+        except TooLarge as e:
+            raise TransportError(str(e), too_large=True) from None
         except httpx.TimeoutException as e:
             raise TransportError(
                 "timed out", timed_out=True, connecting=isinstance(e, httpx.ConnectTimeout)
@@ -311,7 +332,7 @@ class Httpx:
         for key, value in r.headers.multi_items():
             key = key.lower()
             headers_out[key] = f"{headers_out[key]}, {value}" if key in headers_out else value
-        return Response(r.status_code, headers_out, r.content, Request(method, URL(str(r.request.url))))
+        return Response(r.status_code, headers_out, body, Request(method, URL(str(r.request.url))))
 
     async def aclose(self) -> None:
         await self._client.aclose()

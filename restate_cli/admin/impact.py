@@ -40,6 +40,10 @@ BELOW_UNREACHED = "below_unreached"  # under an invocation that is not reached
 BELOW_COMPLETED = "below_completed"  # under an invocation that has already completed
 BELOW_GONE = "below_gone"  # under an invocation that no longer exists
 
+# Why a reached invocation may not end as expected.
+NO_AWAIT_YET = "no_await_yet"  # backing off, and no attempt got past its input: a cancel
+# takes effect at the handler's next await, which it has never reached (kill stops it)
+
 _REACHED_BY = {
     t.CALL: REACHED_AWAITED,
     t.SEND: REACHED_SEND,
@@ -122,6 +126,16 @@ class Reach:
     expected: str = "unchanged"  # cancelled | killed | deleted | unchanged
     after: Invocation | None = None  # the row after the action; None: gone
     checked: bool = False  # ``after`` has been read
+    caveat: str | None = None  # NO_AWAIT_YET
+
+    @property
+    def ended(self) -> bool:
+        return self.checked and (self.after is None or self.after.status == "completed")
+
+    @property
+    def waiting(self) -> bool:
+        """Checked, reached, not ended, and that was foreseen (``caveat``)."""
+        return self.checked and self.reached and self.caveat is not None and not self.ended
 
     @property
     def outcome(self) -> str:
@@ -139,12 +153,12 @@ class Reach:
 
     @property
     def as_expected(self) -> bool | None:
-        if not self.checked:
+        """None when not checked, or still ``waiting`` as the preview warned."""
+        if not self.checked or self.waiting:
             return None
         inv = self.after
-        ended = inv is None or inv.status == "completed"
         if self.reached:
-            return ended
+            return self.ended
         if inv is None:
             return False
         failure = inv.completion_failure or ""
@@ -175,9 +189,23 @@ class Impact:
     def not_reached(self) -> list[Reach]:
         return [e for e in self.entries.values() if not e.reached]
 
+    @property
+    def no_await_yet(self) -> list[Reach]:
+        """Reached, but backing off without ever having awaited: a cancel may never land."""
+        return [e for e in self.entries.values() if e.caveat == NO_AWAIT_YET]
+
     def children(self, node: t.Node) -> list[t.Node]:
         """The children worth showing: listed, or with listed invocations below them."""
         return [c for c in node.children if c.id in self.shown]
+
+
+def _caveat(action: str, node: t.Node) -> str | None:
+    inv = node.inv
+    if action != "cancel" or inv is None or inv.status != "backing-off":
+        return None
+    if inv.journal_commands_size is not None and inv.journal_commands_size <= 1:
+        return NO_AWAIT_YET  # only its input: no attempt ever reached an await
+    return None
 
 
 def _expected(action: str, node: t.Node) -> str:
@@ -222,6 +250,9 @@ def assess(rule: Rule, forest: t.Forest) -> Impact:
             entries[node.id] = Reach(node, selected, False, reason, node.parent_id)
             below = (node.id, BELOW_UNREACHED)
         stack.extend((c, selected, *below) for c in reversed(node.children))
+    for entry in entries.values():
+        if entry.reached:
+            entry.caveat = _caveat(rule.action, entry.node)
     impact = Impact(rule, forest.roots, entries, completed, forest.truncated, forest.queries)
     impact.shown = _shown(forest.roots, entries)
     return impact
@@ -269,7 +300,11 @@ async def settle(
         waiting = [
             e
             for e in impact.entries.values()
-            if e.reached and e.selected_id in acted and e.after is not None and e.after.status != "completed"
+            if e.reached
+            and e.caveat is None  # nothing to wait for: it may not end at all
+            and e.selected_id in acted
+            and e.after is not None
+            and e.after.status != "completed"
         ]
         if (not waiting and settled) or time.monotonic() - started + interval > timeout:
             break

@@ -7,7 +7,6 @@ says so before any cluster request, and a route-level 404 says so afterwards.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from urllib.parse import quote
 from restate_cli.admin.client import AdminClient, ServerInfo
 from restate_cli.admin.errors import ApiError
 from restate_cli.admin.models import KafkaCluster, Service, Subscription
+from restate_cli.admin.services import list_services, unknown_service_hint
 from restate_cli.errors import CliError
 
 STATIC_CONFIG_HINT = (
@@ -167,24 +167,17 @@ def _sink_hint(services: list[Service], sink: str) -> str | None:
         target = parse_sink(sink)
     except CliError:
         return None
-    by_name = {s.name: s for s in services}
-    service = by_name.get(target.service)
+    service = next((s for s in services if s.name == target.service), None)
     if service is None:
-        if not by_name:
-            return "no service is registered; register a deployment first"
-        hint = f"no service {target.service!r} is registered; services: " + ", ".join(sorted(by_name))
-        close = [n for n in by_name if n.lower() == target.service.lower()]
-        close = close or difflib.get_close_matches(target.service, list(by_name), n=1)
-        return hint + (f" (did you mean {close[0]}?)" if close else "")
+        if not services:
+            return unknown_service_hint(services, target.service)
+        return f"no service {target.service!r} is registered; " + unknown_service_hint(
+            services, target.service
+        )
     handlers = sorted(h.name for h in service.handlers)
     return f"service {service.name} has no handler {target.handler!r}; its handlers: " + (
         ", ".join(handlers) or "none"
     )
-
-
-async def list_services(client: AdminClient) -> list[Service]:
-    data = await client.get_json("services")
-    return [Service.model_validate(s) for s in (data or {}).get("services", [])]
 
 
 # -- Kafka clusters --------------------------------------------------------------------

@@ -31,6 +31,7 @@ class Invocation(_Model):
     created_at: Timestamp | None = None
     modified_at: Timestamp | None = None
     scheduled_start_at: Timestamp | None = None
+    running_at: Timestamp | None = None
     completed_at: Timestamp | None = None
     idempotency_key: str | None = None
     invoked_by: str | None = None
@@ -57,6 +58,7 @@ class Invocation(_Model):
     completion_result: str | None = None
     completion_failure: str | None = None
     journal_size: int | None = None
+    journal_commands_size: int | None = None
 
     @property
     def deployment_id(self) -> str | None:
@@ -74,6 +76,11 @@ class InvocationRef(_Model):
     target: str = ""
     target_service_ty: str | None = None
     status: str | None = None
+
+    @property
+    def shown_status(self) -> str:
+        """The status as ``list`` names it (the resolver reads raw ``sys_invocation_status``)."""
+        return {"inboxed": "pending", "invoked": "running"}.get(self.status or "", self.status or "")
 
 
 class JournalEntry(_Model):
@@ -128,17 +135,40 @@ class KafkaCluster(_Model):
     info: list[SchemaInfo] = []
 
 
-class Handler(_Model):
+class _Settings(_Model):
+    """What a service sets for its handlers, and a handler may set for itself."""
+
+    documentation: str | None = None
+    public: bool | None = None
+    idempotency_retention: str | None = None
+    workflow_completion_retention: str | None = None
+    journal_retention: str | None = None
+    inactivity_timeout: str | None = None
+    abort_timeout: str | None = None
+    enable_lazy_state: bool | None = None
+    retry_policy: dict[str, Any] = {}
+
+
+class Handler(_Settings):
     name: str
     ty: str | None = None
+    input_description: str | None = None
+    output_description: str | None = None
 
 
-class Service(_Model):
+class Service(_Settings):
+    """``GET /services/{name}``: the service, its handlers and its settings."""
+
     name: str
     ty: str | None = None
     revision: int | None = None
     deployment_id: str | None = None
     handlers: list[Handler] = []
+    info: list[SchemaInfo] = []
+
+    @property
+    def keyed(self) -> bool:
+        return self.ty in ("VirtualObject", "Workflow")
 
 
 class Deployment(_Model):

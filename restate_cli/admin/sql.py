@@ -72,6 +72,7 @@ class ListFilter:
     virtual_objects_only: bool = False
     zombie: bool = False
     query: str | None = None
+    created_before: str | None = None  # an RFC 3339 UTC timestamp with milliseconds
     extra: list[str] = field(default_factory=list)
 
     def conditions(self) -> list[str]:
@@ -98,6 +99,8 @@ class ListFilter:
                 f"({in_list('inv.pinned_deployment_id', self.deployments)} OR "
                 f"{in_list('inv.last_attempt_deployment_id', self.deployments)})"
             )
+        if self.created_before:
+            out.append(f"inv.created_at < {literal(self.created_before)}")
         if self.completion_result:
             out.append(
                 f"inv.status = 'completed' AND inv.completion_result = {literal(self.completion_result)}"
@@ -169,6 +172,26 @@ def resolve(query: str, raw_statuses: Sequence[str], *, negate: bool = False, li
     )
 
 
+def statuses_of(query: str) -> str:
+    """How many invocations a QUERY matches in each raw status (when an action found none)."""
+    return (
+        f"SELECT status, COUNT(1) AS n FROM sys_invocation_status WHERE {query_filter(query)} GROUP BY status"
+    )
+
+
+def service_names() -> str:
+    return "SELECT name FROM sys_service ORDER BY name"
+
+
+def resolve_filtered(f: ListFilter, *, limit: int) -> str:
+    """The bulk commands' resolver for ``list``'s filters, over ``sys_invocation``, oldest first."""
+    return (
+        "SELECT inv.id AS id, inv.target AS target, inv.target_service_ty AS target_service_ty, "
+        f"inv.status AS status FROM sys_invocation inv{f.where()} "
+        f"ORDER BY inv.created_at, inv.id LIMIT {int(limit)}"
+    )
+
+
 # -- call trees ---------------------------------------------------------------------------
 
 # The sys_invocation columns a call-tree node needs (present on restate-server 1.6 and 1.7).
@@ -191,6 +214,8 @@ TREE_COLUMNS = (
     "restarted_from",
     "completion_result",
     "completion_failure",
+    "retry_count",
+    "journal_commands_size",
 )
 _TREE_SELECT = f"SELECT {', '.join(TREE_COLUMNS)} FROM sys_invocation"
 
@@ -265,4 +290,65 @@ def invocation_keys(services: Sequence[str], prefix: str, statuses: Sequence[str
         "SELECT target_service_name, target_service_key, COUNT(1) AS n "
         f"FROM sys_invocation{_where(conditions)} GROUP BY target_service_name, target_service_key "
         f"ORDER BY target_service_key, target_service_name LIMIT {int(limit)}"
+    )
+
+
+# -- services and state ----------------------------------------------------------------
+
+
+def active_counts(services: Sequence[str]) -> str:
+    """Invocations not completed, counted by service, handler and status."""
+    where = f" AND {in_list('target_service_name', services)}" if services else ""
+    return (
+        "SELECT target_service_name AS service, target_handler_name AS handler, status, COUNT(1) AS n "
+        f"FROM sys_invocation WHERE status != 'completed'{where} "
+        "GROUP BY target_service_name, target_handler_name, status"
+    )
+
+
+def oldest_active(service: str, handler: str) -> str:
+    """The oldest invocation of one handler that has not completed."""
+    return (
+        "SELECT id, status, created_at FROM sys_invocation "
+        f"WHERE target_service_name = {literal(service)} AND target_handler_name = {literal(handler)} "
+        "AND status != 'completed' ORDER BY created_at, id LIMIT 1"
+    )
+
+
+def state_entries(service: str, keys: Sequence[str] | None) -> str:
+    """The state of ``keys`` of an object or workflow (every key when None): values in hex."""
+    where = f"service_name = {literal(service)}"
+    if keys is not None:
+        where += f" AND {in_list('service_key', keys)}"
+    return f"SELECT service_key, key, value FROM state WHERE {where} ORDER BY service_key, key"
+
+
+def key_holder(service: str, key: str) -> str:
+    """The invocation that holds an object or workflow key, with its status."""
+    return (
+        "SELECT ks.invocation_id AS id, inv.status AS status, inv.target AS target "
+        "FROM sys_keyed_service_status ks LEFT JOIN sys_invocation inv ON inv.id = ks.invocation_id "
+        f"WHERE ks.service_name = {literal(service)} AND ks.service_key = {literal(key)}"
+    )
+
+
+def inbox_size(service: str, key: str) -> str:
+    """How many invocations wait in a key's inbox."""
+    return (
+        "SELECT COUNT(1) AS n FROM sys_inbox "
+        f"WHERE service_name = {literal(service)} AND service_key = {literal(key)}"
+    )
+
+
+def state_keys(services: Sequence[str], prefix: str, *, limit: int) -> str:
+    """Object and workflow keys that have state, of ``services`` (any, when empty)."""
+    conditions = []
+    if services:
+        conditions.append(in_list("service_name", services))
+    if prefix:
+        conditions.append(starts_with("service_key", prefix))
+    return (
+        "SELECT service_name, service_key, COUNT(1) AS n FROM state"
+        f"{_where(conditions)} GROUP BY service_name, service_key "
+        f"ORDER BY service_key, service_name LIMIT {int(limit)}"
     )

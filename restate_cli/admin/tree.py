@@ -86,18 +86,25 @@ class Node:
 
 @dataclass
 class CallTree:
-    """The callers of one invocation up to the root, and its descendants."""
+    """The call tree one invocation (the focus) belongs to: from its root, or (``subtree``)
+    from the focus itself."""
 
     root: Node
     focus: Node
     callers: list[Node]  # root first, the focus's parent last
-    truncated: bool  # MAX_NODES was reached: some descendants were not read
-    max_depth: int | None
+    truncated: bool  # MAX_NODES was reached: some invocations were not read
+    max_depth: int | None  # levels read below the focus
     queries: int
+    subtree: bool = False
 
     @property
     def descendants(self) -> int:
         return sum(1 for _ in self.focus.walk()) - 1
+
+    @property
+    def size(self) -> int:
+        """Invocations in the tree as read (the focus, callers, descendants and the rest)."""
+        return sum(1 for _ in self.root.walk())
 
 
 @dataclass
@@ -343,19 +350,26 @@ async def fetch_tree(
     invocation_id: str,
     *,
     depth: int | None = None,
+    subtree: bool = False,
     max_nodes: int = MAX_NODES,
 ) -> CallTree:
-    """The call tree around ``invocation_id``: its callers up to the root, and its
-    descendants down to ``depth`` levels (all of them when None)."""
+    """The whole call tree ``invocation_id`` belongs to, from its root (its callers, their
+    other children, and so on), down to ``depth`` levels below ``invocation_id`` (all of
+    them when None); with ``subtree``, only ``invocation_id`` and its descendants."""
     reader = TreeReader(client)
     found = await reader.invocations([invocation_id])
     if invocation_id not in found:
         raise NotFound(f"invocation {invocation_id} not found on {client.server}")
     inv = found[invocation_id]
-    focus = Node(inv.id, inv, relation_of_root(inv))
     chain = await reader.callers(inv)
+    if chain and not subtree:
+        tree = await _whole_tree(reader, chain, invocation_id, depth, max_nodes)
+        if tree is not None:
+            return tree
+    # Only the invocation and its descendants (asked for, or the whole tree was cut short
+    # above it), with the chain of callers above it.
+    focus = Node(inv.id, inv, relation_of_root(inv))
     path = [*chain, focus]
-    # How each link of the chain was made, and how many other children the callers have.
     links, counts, truncated = await asyncio.gather(
         reader.calls([n.id for n in chain if not n.gone]),
         reader.child_counts([n.id for n in chain]),
@@ -371,7 +385,32 @@ async def fetch_tree(
         parent.children = [child]
         parent.children_not_shown = max(counts.get(parent.id, 0) - 1, 0)
         parent.depth = i - len(chain)
-    return CallTree(path[0], focus, chain, truncated, depth, reader.queries)
+    root = focus if subtree else path[0]
+    cut = bool(chain) and not subtree  # the whole tree was too large to reach this one
+    return CallTree(root, focus, chain, truncated or cut, depth, reader.queries, subtree=subtree)
+
+
+async def _whole_tree(
+    reader: TreeReader, chain: list[Node], invocation_id: str, depth: int | None, max_nodes: int
+) -> CallTree | None:
+    """Everything below the root of ``chain``, with depths counted from ``invocation_id``;
+    None when the tree was cut before it reached ``invocation_id``."""
+    root = chain[0]
+    root.depth = -len(chain)
+    root.children, root.children_not_shown = [], 0
+    levels = None if depth is None else len(chain) + depth
+    truncated = await reader.descend([root], depth=levels, max_nodes=max_nodes)
+    by_id = {n.id: n for n in root.walk()}
+    focus = by_id.get(invocation_id)
+    if focus is None:
+        return None
+    callers: list[Node] = []
+    node = focus
+    while node.parent_id is not None and node.parent_id in by_id:
+        node = by_id[node.parent_id]
+        callers.append(node)
+    callers.reverse()
+    return CallTree(root, focus, callers, truncated, depth, reader.queries)
 
 
 async def fetch_forest(

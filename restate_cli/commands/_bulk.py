@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from restate_cli.admin.client import AdminClient
     from restate_cli.admin.impact import Impact
     from restate_cli.admin.models import InvocationRef
+    from restate_cli.admin.sql import ListFilter
     from restate_cli.app import Runtime
 
 MAX_IN_FLIGHT = 64
@@ -24,35 +25,55 @@ PREVIEW_ROWS = 500
 IMPACT_VERBS = ("cancel", "kill")  # actions that travel down call trees
 
 
+# What to use instead, when the query matches invocations only in these (raw) statuses.
 _OTHER_COMMAND = {
-    "cancel": "To remove a completed invocation, use 'purge'.",
-    "kill": "To remove a completed invocation, use 'purge'.",
-    "purge": "To stop a running invocation, use 'cancel' or 'kill'.",
-    "restart": "",
-    "resume": "",
-    "pause": "",
+    "cancel": ({"completed"}, "To remove a completed invocation, use 'purge'."),
+    "kill": ({"completed"}, "To remove a completed invocation, use 'purge'."),
+    "purge": (
+        {"inboxed", "scheduled", "invoked", "suspended", "paused"},
+        "To stop an invocation that has not completed, use 'cancel' or 'kill'.",
+    ),
 }
 
 
 @dataclass(frozen=True)
 class BulkOptions:
     action: Action
-    query: str
+    query: str | None
     limit: int = 500
     dry_run: bool = False
     params: dict[str, str] = field(default_factory=dict)
     wait: float = 3.0  # cancel/kill: seconds to wait for reached invocations to end; 0: no check
+    filt: ListFilter | None = None  # list's filters (with QUERY inside, if any); None: QUERY alone
+    filters: dict[str, object] = field(default_factory=dict)  # the filters as given, for messages
+
+    @property
+    def label(self) -> str:
+        """What was asked for, for messages: the QUERY and the filters."""
+        parts = [repr(self.query)] if self.query else []
+        for name, value in self.filters.items():
+            parts.append(f"--{name}" if value is True else f"--{name} {value}")
+        return " ".join(parts)
 
 
 def validate(opts: BulkOptions) -> None:
     """Flag and argument checks that need no server."""
     from restate_cli.admin import sql
+    from restate_cli.commands._common import check_limit
 
-    if opts.limit < 1:
-        raise UsageError("--limit must be at least 1")
+    check_limit(opts.limit)
     if opts.wait < 0:
         raise UsageError("--wait must be 0 or more")
-    sql.query_filter(opts.query)  # raises UsageError for a malformed id or an empty query
+    if opts.filt is not None:
+        opts.filt.where()  # raises UsageError for a malformed id or filter
+    elif opts.query is None:
+        raise UsageError(
+            f"say which invocations to {opts.action.verb}: give a QUERY (an id or a target) or "
+            "filters (--status, --service, --handler, --key, --deployment, --zombie, "
+            "--created-before, --older-than)"
+        )
+    else:
+        sql.query_filter(opts.query)  # raises UsageError for a malformed id or an empty query
 
 
 async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]:
@@ -66,8 +87,49 @@ async def resolve(client: AdminClient, opts: BulkOptions) -> list[InvocationRef]
             f"pausing invocations needs admin API v3 (restate-server 1.6 or newer); "
             f"{client.server} offers v{info.api_version}"
         )
-    rows = await client.query(sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit))
+    if opts.filt is not None:
+        rows = await client.query(sql.resolve_filtered(opts.filt, limit=opts.limit))
+    else:
+        assert opts.query is not None
+        rows = await client.query(sql.resolve(opts.query, a.raw_statuses, negate=a.negate, limit=opts.limit))
     return [InvocationRef.model_validate(r) for r in rows]
+
+
+async def nothing_found(client: AdminClient, opts: BulkOptions) -> NotFound:
+    """Why the query selected nothing: no such invocation or service, or none in a status
+    this action works on (and, if another command would act on them, which)."""
+    from restate_cli.admin import sql
+    from restate_cli.errors import did_you_mean
+
+    a, query = opts.action, opts.query.strip().rstrip("/")
+    found = {
+        r["status"]: int(r.get("n", 0)) for r in await client.query(sql.statuses_of(query)) if "status" in r
+    }
+    if not found:
+        if query.startswith("inv_"):
+            return NotFound(f"invocation {query} not found on {client.server}")
+        service = query.split("/", 1)[0]
+        names = [str(r["name"]) for r in await client.query(sql.service_names()) if "name" in r]
+        if service not in names:
+            return NotFound(f"no service {service!r} on {client.server}.{did_you_mean(service, names)}")
+        return NotFound(f"no invocations match {opts.query!r}")
+    have = ", ".join(
+        f"{n} {_shown(status)}" for status, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    message = (
+        f"no invocations found for query {opts.query!r}: {a.verb} works only on "
+        f"{a.works_on} invocations, and it matches {have}."
+    )
+    statuses, note = _OTHER_COMMAND.get(a.verb, (set(), ""))
+    if note and statuses & set(found):
+        message += f" {note}"
+    return NotFound(message)
+
+
+def _shown(raw: str) -> str:
+    from restate_cli.admin.models import InvocationRef
+
+    return InvocationRef(id="", status=raw).shown_status
 
 
 async def execute(
@@ -114,6 +176,26 @@ async def impact_of(client: AdminClient, verb: str, refs: list[InvocationRef]) -
         return None
 
 
+async def view_statuses(
+    client: AdminClient, refs: list[InvocationRef], impact: Impact | None
+) -> list[InvocationRef]:
+    """``refs`` with the statuses ``list`` shows: the resolver's raw ``invoked`` becomes
+    running, backing-off or ready (from the impact preview's rows, or one more read)."""
+    invoked = [r.id for r in refs if r.status == "invoked"]
+    if not invoked:
+        return refs
+    if impact is not None:
+        known = {i: e.node.status for i, e in impact.entries.items()}
+    else:
+        from restate_cli.admin.tree import TreeReader
+
+        known = {i: inv.status for i, inv in (await TreeReader(client).invocations(invoked)).items()}
+    return [
+        r.model_copy(update={"status": known[r.id]}) if r.status == "invoked" and r.id in known else r
+        for r in refs
+    ]
+
+
 def run(rt: Runtime, opts: BulkOptions) -> None:
     """The whole command: resolve → preview → confirm → act → report.
 
@@ -129,17 +211,21 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
     io, out = rt.io, rt.output
     with_impact = a.verb in IMPACT_VERBS and (out.json or not out.machine)
 
-    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None] | None:
+    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None, bool] | None:
         refs = await resolve(client, opts)
         if not refs:
-            note = _OTHER_COMMAND[a.verb]
+            if opts.query and not opts.filters:
+                raise await nothing_found(client, opts)
+            _, note = _OTHER_COMMAND.get(a.verb, (set(), ""))
             raise NotFound(
-                f"no invocations found for query {opts.query!r}; {a.verb} works only on "
+                f"no invocations found for {opts.label}; {a.verb} works only on "
                 f"{a.works_on} invocations." + (f" {note}" if note else "")
             )
         impact = await impact_of(client, a.verb, refs) if with_impact else None
+        if not out.quiet:
+            refs = await view_statuses(client, refs, impact)
         if opts.dry_run:
-            view.dry_run(io, out, a, opts.query, refs, impact)
+            view.dry_run(io, out, a, opts.query, refs, impact, filters=opts.filters or None)
             return None
         if not out.machine:
             view.preview(io, out, refs, PREVIEW_ROWS)
@@ -154,19 +240,21 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
         )
         with view.progress(io, len(refs)) as tick:
             outcomes = await execute(client, opts, refs, tick)
-        if impact is not None and opts.wait > 0:
+        # Offline, nothing carries a cancel out (or ends what a kill reaches) until `dev`
+        # starts: there is nothing to wait for.
+        if impact is not None and opts.wait > 0 and client.offline_dir is None:
             from restate_cli.admin.impact import settle
             from restate_cli.render.impact import checking
 
             with checking(io):
                 await settle(client, impact, [o.ref.id for o in outcomes if o.ok], timeout=opts.wait)
-        return outcomes, impact
+        return outcomes, impact, client.offline_dir is not None
 
     done = run_with_client(rt, work)
     if done is None:
         return
-    outcomes, impact = done
-    view.report(io, out, a, opts.query, outcomes, impact)
+    outcomes, impact, offline = done
+    view.report(io, out, a, opts.query, outcomes, impact, filters=opts.filters or None, offline=offline)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise CliError(f"failed to {a.verb} {len(failed)} of {len(outcomes)} invocations")

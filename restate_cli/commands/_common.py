@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from restate_cli.errors import Aborted, UsageError
+from restate_cli.errors import Aborted, StoreUnusable, UsageError
 
 if TYPE_CHECKING:
     from restate_cli.admin.client import AdminClient
@@ -21,16 +21,25 @@ def runtime(ctx: typer.Context) -> Runtime:
 
 
 def run_with_client(rt: Runtime, work: Callable[[AdminClient], Awaitable[T]]) -> T:
-    """Run ``work`` with a fresh admin client in a new event loop, then close the client."""
+    """Run ``work`` with a fresh admin client in a new event loop, then close the client.
+
+    Over an offline store (no ``dev`` serves it), say so once: before asking for a
+    confirmation, else when the command is done; not when the store proved unusable.
+    """
 
     results: list[T] = []
 
     async def go() -> None:
         client = rt.client()
+        rt.offline_notice = client.offline_notice
         try:
             results.append(await work(client))
+        except StoreUnusable:
+            rt.offline_notice = None
+            raise
         finally:
             await client.aclose()
+            say_offline(rt)
         for warning in client.warnings:
             from restate_cli.render.output import warn
 
@@ -56,6 +65,15 @@ def split_list(values: Iterable[str] | None) -> list[str]:
     return out
 
 
+def say_offline(rt: Runtime) -> None:
+    """The offline-store notice, if it is still to be said."""
+    if rt.offline_notice is not None:
+        from restate_cli.render.output import notice
+
+        notice(rt.io, rt.offline_notice)
+        rt.offline_notice = None
+
+
 def confirm(rt: Runtime, prompt: str, *, what: str) -> None:
     """Ask before a destructive action; ``--yes`` or ``CI`` answers for the user.
 
@@ -72,6 +90,7 @@ def confirm(rt: Runtime, prompt: str, *, what: str) -> None:
             f"refusing to {what} without confirmation: stdin is not a terminal",
             hint="pass --yes (or set CI) to confirm",
         )
+    say_offline(rt)  # before the question, not after the answer
     console = io.console()
     console.print(f"{prompt} [y/N] ", end="", markup=False)
     io.out.flush()
@@ -80,6 +99,44 @@ def confirm(rt: Runtime, prompt: str, *, what: str) -> None:
         raise Aborted("aborted: nothing was changed")
 
 
+MAX_LIMIT = 2**63 - 1  # a SQL LIMIT is a signed 64-bit integer on restate-server
+
+
 def positive(value: Any, flag: str) -> None:
     if value is not None and value < 1:
         raise UsageError(f"{flag} must be at least 1")
+
+
+def check_limit(value: int, flag: str = "--limit") -> None:
+    """A row limit the server can take: 1 to 2^63 - 1."""
+    positive(value, flag)
+    if value > MAX_LIMIT:
+        raise UsageError(f"{flag} must be at most {MAX_LIMIT} (a 64-bit integer)")
+
+
+def watch(
+    rt: Runtime, watching: bool, interval: float, show: Callable[[AdminClient], Awaitable[Any]]
+) -> None:
+    """Run ``show`` once, or forever every ``interval`` seconds until Ctrl-C (``-w``)."""
+    import asyncio
+
+    if interval <= 0:
+        raise UsageError("-n/--interval must be positive")
+    if not watching:
+        run_with_client(rt, show)
+        return
+    console = rt.io.console()
+
+    async def loop(client: AdminClient) -> None:
+        while True:
+            if rt.io.stdout_tty:
+                console.clear()
+                rt.offline_notice = client.offline_notice  # cleared with the screen: say it again
+                say_offline(rt)
+            await show(client)
+            await asyncio.sleep(interval)
+
+    try:
+        run_with_client(rt, loop)
+    except KeyboardInterrupt:
+        return

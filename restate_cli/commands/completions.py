@@ -6,7 +6,7 @@ import typer
 
 from restate_cli.app import group
 from restate_cli.commands._common import runtime
-from restate_cli.errors import CliError, UsageError
+from restate_cli.errors import CliError, UsageError, did_you_mean
 
 app = group("Shell completion scripts: subcommands, options, and live ids and names.")
 
@@ -22,7 +22,9 @@ def _shell(name: str | None) -> str:
     if name is None and chosen not in SHELLS:
         chosen = "bash"
     if chosen not in SHELLS:
-        raise UsageError(f"unsupported shell {chosen!r}; choose from {', '.join(SHELLS)}")
+        raise UsageError(
+            f"unsupported shell {chosen!r}; choose from {', '.join(SHELLS)}.{did_you_mean(chosen, SHELLS)}"
+        )
     return chosen
 
 

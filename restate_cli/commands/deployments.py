@@ -22,7 +22,7 @@ app = group(
 @app.command("register")
 def register_cmd(
     ctx: typer.Context,
-    uri: str = typer.Argument(..., help="The deployment's URL, e.g. http://localhost:9080"),
+    uri: str = typer.Argument(..., metavar="URI", help="The deployment's URL, e.g. http://localhost:9080"),
     force: bool = typer.Option(False, "--force", help="Update an already registered deployment"),
     use_http_11: bool = typer.Option(False, "--use-http1.1", help="Reach it over HTTP/1.1, not HTTP/2"),
     header: list[str] = typer.Option([], "--header", metavar="KEY:VALUE", help="Extra header sent to it"),
@@ -32,7 +32,11 @@ def register_cmd(
     from urllib.parse import urlsplit
 
     rt = runtime(ctx)
-    parts = urlsplit(uri.strip())
+    try:
+        parts = urlsplit(uri.strip())  # raises on a malformed [IPv6] host
+        parts.port  # noqa: B018 - raises on a port beyond 65535
+    except ValueError as e:
+        raise UsageError(f"invalid deployment URL {uri!r}: {e}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"invalid deployment URL {uri!r}: expected http://host:port/")
     headers: dict[str, str] = {}

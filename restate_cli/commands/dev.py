@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
-from restate_cli.commands._common import runtime
+from restate_cli.commands._common import confirm, runtime
+from restate_cli.embedded.locate import serving_message
 from restate_cli.errors import CliError, UsageError
+
+if TYPE_CHECKING:
+    from restate_cli.app import Runtime
 
 
 def dev_cmd(
@@ -15,10 +22,21 @@ def dev_cmd(
     random_ports: bool = typer.Option(
         False, "--random-ports", help="Listen on free ports chosen by the system"
     ),
-    demo: bool = typer.Option(False, "--demo", help="Also start sample services and traffic in every status"),
+    demo: bool = typer.Option(
+        False, "--demo", help="Also serve sample services, and send them traffic in every status once"
+    ),
+    reset: bool = typer.Option(
+        False,
+        "--reset",
+        help="Start over from an empty store (asks first; with --demo, sends the traffic again)",
+    ),
 ) -> None:
-    """Run the embedded Restate-compatible runtime (admin API and ingress on loopback)."""
+    """Run the embedded Restate-compatible runtime (admin API and ingress on loopback).
+
+    Logs each invocation's end and every failure and retry to stderr; -v adds each state
+    change, -q keeps only failures and retries."""
     import asyncio
+    import logging
     import sys
     import time
 
@@ -36,12 +54,20 @@ def dev_cmd(
             raise UsageError(f"{flag} must be between 0 and 65535")
     if random_ports:
         admin_port = ingress_port = 0
+    busy = serving_message(settings.data_dir)
+    if busy is not None:
+        raise CliError(busy)
+    if reset:
+        _reset(rt, settings.data_dir)
     err = rt.io.err
+    # The one place the dev log is filtered: each state change with -v; by default each
+    # invocation's end, every failure and retry; with -q failures and retries only.
+    shown = logging.DEBUG if rt.verbose else logging.WARNING if rt.output.quiet else logging.INFO
 
-    def log(line: str) -> None:
-        stamp = time.strftime("%H:%M:%S")
-        err.write(f"{stamp} {line}\n")
-        err.flush()
+    def log(level: int, line: str) -> None:
+        if level >= shown:
+            err.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+            err.flush()
 
     def ready(admin_url: str, ingress_url: str) -> None:
         rt.io.out.write(
@@ -49,32 +75,55 @@ def dev_cmd(
             f"data directory: {settings.data_dir}\nPress Ctrl-C to stop.\n"
         )
         rt.io.out.flush()
-        if demo:
-            from restate_cli.demo import start_demo
+        if sample is not None:
+            asyncio.get_running_loop().create_task(sample.setup(admin_url, ingress_url))
 
-            asyncio.get_running_loop().create_task(start_demo(admin_url, ingress_url, settings.data_dir, log))
+    sample = None
+    if demo:
+        from restate_cli.demo import Demo
 
-    async def main() -> None:
-        try:
-            await serve(
+        sample = Demo(settings.data_dir, log)
+        if not sample.start_services():
+            sample = None
+
+    from restate_cli.embedded.server import run_loop
+
+    try:
+        run_loop(
+            serve(
                 settings.data_dir,
                 admin_port=admin_port,
                 ingress_port=ingress_port,
                 on_log=log,
                 on_ready=ready,
             )
-        finally:
-            if demo:
-                from restate_cli.demo import stop_demo
-
-                stop_demo()
-
-    from restate_cli.embedded.server import run_loop
-
-    try:
-        run_loop(main())
+        )
     except DevError as e:
         raise CliError(str(e)) from None
     except KeyboardInterrupt:
         pass
+    finally:
+        if sample is not None:
+            sample.stop()
     sys.stderr.write("stopped\n")
+
+
+def _reset(rt: Runtime, data_dir: Path) -> None:
+    """Delete the store of ``data_dir`` after confirming, holding its lock meanwhile."""
+    from restate_cli.embedded.locate import DevLock
+    from restate_cli.embedded.runtime import DB_NAME, wipe_store
+
+    if not (data_dir / DB_NAME).exists():
+        return
+    confirm(
+        rt,
+        f"Delete every invocation, deployment, subscription and Kafka cluster in {data_dir} and start over?",
+        what="reset the data directory",
+    )
+    lock = DevLock(data_dir)
+    if not lock.acquire():
+        raise CliError(serving_message(data_dir) or f"another restate-cli dev serves {data_dir}")
+    try:
+        wipe_store(data_dir)
+    finally:
+        lock.release()

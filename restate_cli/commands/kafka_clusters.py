@@ -78,7 +78,7 @@ def create_cmd(
 
     rt = runtime(ctx)
     name = _name(name)
-    props = _properties(properties, from_file, lambda: rt.io.inp.read())
+    props = _properties(properties, from_file, rt.io.inp.read)
     if props is None:
         raise UsageError(
             "give the cluster's properties as KEY=VALUE or with --from-file",
@@ -194,7 +194,7 @@ def patch_cmd(
 
     rt = runtime(ctx)
     name = _name(name)
-    replace = _properties(properties, from_file, lambda: rt.io.inp.read())
+    replace = _properties(properties, from_file, rt.io.inp.read)
     changes = kafka.parse_properties(set_, "--set property")
     removals = kafka.parse_keys(unset)
     both = sorted(set(changes) & set(removals))
@@ -275,7 +275,7 @@ def delete_cmd(
                 + ", ".join(f"{s.id} ({s.source} → {s.sink})" for s in subs),
                 hint=f"delete {'it' if len(subs) == 1 else 'them'} first (restate-cli sub rm "
                 + " ".join(s.id for s in subs)
-                + "), or pass --force to orphan them",
+                + f"), or pass --force to orphan {'it' if len(subs) == 1 else 'them'}",
             )
         if not rt.output.machine:
             view.print_cluster_delete_preview(rt.io, rt.output, cluster)

@@ -128,7 +128,7 @@ def create_cmd(
     """
     rt = runtime(ctx)
     args = [a for a in (source, sink, *(options or [])) if a is not None]
-    opts = create_options(args, from_file, lambda: rt.io.inp.read())
+    opts = create_options(args, from_file, rt.io.inp.read)
 
     from restate_cli.render import kafka as view
 

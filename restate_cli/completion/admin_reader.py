@@ -221,23 +221,34 @@ def in_process_exchange(
         "client": ("127.0.0.1", 0),
     }
     answer: dict[str, Any] = {"status": 500, "body": b""}
-    sent = False
 
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body or b"", "more_body": False}
+    async def exchange() -> None:
+        sent = False
+        answered = asyncio.Event()
 
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            answer["status"] = message["status"]
-        elif message["type"] == "http.response.body":
-            answer["body"] += message.get("body", b"")
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:  # the client leaves only once it has its answer
+                await answered.wait()
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body or b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer["body"] += message.get("body", b"")
+                if not message.get("more_body"):
+                    answered.set()
+
+        try:
+            await app(scope, receive, send)
+        finally:
+            answered.set()
 
     try:
-        asyncio.run(app(scope, receive, send))
+        asyncio.run(exchange())
     except Exception as e:
         raise ReadError(f"embedded runtime: {e}") from None
     return answer["status"], answer["body"]

@@ -134,7 +134,29 @@ def _count(row: dict[str, Any]) -> str:
 
 
 def services(reader: AdminReader, line: Line, current: str, arg: str) -> Candidates:
-    return [(s["name"], _kind(s)) for s in _services(reader)]
+    """Service names; ``keyed``: only virtual objects and workflows (which have state)."""
+    found = _services(reader)
+    if arg == "keyed":
+        found = [s for s in found if _kind(s) != "service"]
+    return [(s["name"], _kind(s)) for s in found]
+
+
+def state_keys(reader: AdminReader, line: Line, current: str, arg: str) -> Candidates:
+    """Keys that have state, of the service named on the line (``state get Counter <TAB>``)."""
+    names = [w for w in line.words if w and not w.startswith("-") and "/" not in w]
+    if not names:
+        return []
+    rows = reader.query(sql.state_keys(names, current, limit=LIMIT))
+    return [
+        (str(r["service_key"]), f"{r.get('service_name', '')}, {_entries(r)}")
+        for r in rows
+        if "service_key" in r
+    ]
+
+
+def _entries(row: dict[str, Any]) -> str:
+    n = int(row.get("n", 0) or 0)
+    return f"{n} state entr{'y' if n == 1 else 'ies'}"
 
 
 def handlers(reader: AdminReader, line: Line, current: str, arg: str) -> Candidates:
@@ -223,6 +245,7 @@ COMPLETERS: dict[str, Completer] = {
     "invocation": invocations,
     "query": query,
     "service": services,
+    "state-key": state_keys,
     "handler": handlers,
     "key": keys,
     "deployment": deployments,

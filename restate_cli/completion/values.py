@@ -51,6 +51,7 @@ OPTIONS: dict[str, Source] = {
     "--key": live("key"),
     "--deployment": live("deployment"),
     "invocations resume --deployment": Source(values=("latest", "keep"), live="deployment"),
+    "invocations resume --on-deployment": live("deployment"),
     "--from-file": Source(files=True),
     "subscriptions list --source": live("kafka-source"),
     "subscriptions list --sink": live("sink"),
@@ -68,22 +69,23 @@ ARGUMENTS: dict[str, Source] = {
     "kafka-clusters edit name": live("kafka-cluster"),
     "kafka-clusters patch name": live("kafka-cluster"),
     "kafka-clusters delete name": live("kafka-cluster"),
+    "service": live("service"),
+    "services status services": live("service"),
+    "state get service": live("service:keyed"),
+    "state edit service": live("service:keyed"),
+    "state patch service": live("service:keyed"),
+    "state clear service": live("service:keyed"),
+    "state get key": live("state-key"),
+    "state edit key": live("state-key"),
+    "state patch key": live("state-key"),
+    "state clear key": live("state-key"),
+    "config use-environment name": Source(environments=True),
     "completions generate shell": Source(values=SHELLS),
     "completions install shell": Source(values=SHELLS),
 }
 
 # Completers that offer invocations narrow them to the statuses the command acts on.
 INVOCATION_COMPLETERS = ("query", "invocation")
-
-# How sys_invocation shows each status of sys_invocation_status, which bulk actions select on.
-SHOWN_AS = {
-    "inboxed": ("pending",),
-    "scheduled": ("scheduled",),
-    "invoked": ("ready", "running", "backing-off"),
-    "suspended": ("suspended",),
-    "paused": ("paused",),
-    "completed": ("completed",),
-}
 
 
 def for_option(path: Sequence[str], names: Sequence[str], *, metavar: str | None = None) -> Source | None:
@@ -116,6 +118,5 @@ def acted_on(command: str) -> tuple[str, ...] | None:
 
     for action in ACTIONS.values():
         if action.op == command:
-            raw = [r for r in SHOWN_AS if (r in action.raw_statuses) != action.negate]
-            return tuple(s for s in STATUS_VALUES if any(s in SHOWN_AS[r] for r in raw))
+            return action.shown_statuses
     return None

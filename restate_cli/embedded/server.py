@@ -4,21 +4,55 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from restate_cli.embedded.locate import DevLock, running_dev
+from restate_cli.embedded.locate import DevLock, serving_message
 from restate_cli.embedded.runtime import Runtime
+
+GRACE_SECONDS = 3.0
+"""How long open requests get to finish after SIGTERM or Ctrl-C (restate-server exits
+about 5 s after SIGTERM). Then open attempts are abandoned, as in a crash: the next start
+recovers them."""
+FORCE_SECONDS = 5.0
+"""How long after the grace period the process exits, whatever still runs."""
 
 
 class DevError(Exception):
     pass
+
+
+class _Stopping:
+    """SIGINT and SIGTERM: the first asks for a graceful stop, a second exits at once."""
+
+    def __init__(self, log: Callable[[str], None], release: Callable[[], None]) -> None:
+        self.requested = asyncio.Event()
+        self.log = log
+        self.release = release  # the data directory, before exiting at once
+
+    def signal(self, signum: int) -> None:
+        if self.requested.is_set():
+            self.log("stopping at once")
+            self.release()
+            os._exit(128 + signum)
+        self.requested.set()
+        self.log(f"stopping: open requests get {GRACE_SECONDS:g}s to finish (Ctrl-C again to stop at once)")
+        watchdog = threading.Timer(GRACE_SECONDS + FORCE_SECONDS, self._force)
+        watchdog.daemon = True
+        watchdog.start()
+
+    def _force(self) -> None:
+        self.log(f"did not stop within {GRACE_SECONDS + FORCE_SECONDS:g}s; exiting")
+        self.release()
+        os._exit(1)
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
@@ -77,10 +111,11 @@ async def serve(
     host: str = "127.0.0.1",
     admin_port: int = 9070,
     ingress_port: int = 8080,
-    on_log: Callable[[str], None] | None = None,
+    on_log: Callable[[int, str], None] | None = None,
     on_ready: Callable[[str, str], object] | None = None,
 ) -> None:
-    """Run until SIGINT or SIGTERM."""
+    """Run until SIGINT or SIGTERM (see ``GRACE_SECONDS``). ``on_log(level, line)``: the
+    engine's log lines, at ``logging`` levels (what the stop says is a warning)."""
     from restate_cli.embedded.api import admin_api
     from restate_cli.embedded.api.ingress_api import Ingress
 
@@ -90,11 +125,7 @@ async def serve(
     except OSError as e:
         raise DevError(f"cannot use the data directory {data_dir}: {e.strerror}") from None
     if not acquired:
-        other = running_dev(data_dir) or {}
-        raise DevError(
-            f"another restate-cli dev (pid {other.get('pid', '?')}) already serves {data_dir} "
-            f"at {other.get('admin_url', '?')}"
-        )
+        raise DevError(serving_message(data_dir) or f"another restate-cli dev already serves {data_dir}")
     admin_sock = ingress_sock = None
     try:
         admin_sock = _listen(host, admin_port)
@@ -104,11 +135,13 @@ async def serve(
         rt = Runtime(data_dir, active=True)
         rt.ingress_url = ingress_url
         rt.engine.on_log = on_log
-        servers = [_server(admin_api.build(rt), admin_sock), _server(Ingress(rt), ingress_sock)]
-        stop = asyncio.Event()
+        admin_app = admin_api.build(rt)
+        admin_app.abandoned = asyncio.Event()
+        servers = [_server(admin_app, admin_sock), _server(Ingress(rt), ingress_sock)]
+        stopping = _Stopping(lambda line: on_log(logging.WARNING, line) if on_log else None, lock.release)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stopping.signal, sig)
         await rt.start()
         tasks = [asyncio.create_task(s.serve(sockets=[s._sock])) for s in servers]  # type: ignore[attr-defined]
         while not all(s.started for s in servers):
@@ -118,15 +151,39 @@ async def serve(
         lock.publish({"pid": os.getpid(), "admin_url": admin_url, "ingress_url": ingress_url})
         if on_ready is not None:
             on_ready(admin_url, ingress_url)
-        stopped = asyncio.create_task(stop.wait())
+        stopped = asyncio.create_task(stopping.requested.wait())
         await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        for s in servers:
-            s.should_exit = True
-        await asyncio.gather(*tasks, return_exceptions=True)
         stopped.cancel()
-        await rt.stop()
+        await _shut_down(servers, tasks, rt, admin_app.abandoned)
     finally:
         for sock in (admin_sock, ingress_sock):
             if sock is not None:
                 sock.close()
         lock.release()
+
+
+async def _shut_down(
+    servers: list[_Server], tasks: list[asyncio.Task[None]], rt: Runtime, abandoned: asyncio.Event
+) -> None:
+    """Stop accepting, give open requests ``GRACE_SECONDS``, then abandon what still runs:
+    attempts stop where they are (the next start recovers them), waiting calls and admin
+    requests are answered 503, and connections that still hang on are closed."""
+    for server in servers:
+        server.should_exit = True
+    _, pending = await asyncio.wait(tasks, timeout=GRACE_SECONDS)
+    if pending:
+        abandoned.set()
+        await rt.engine.stop()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+    if pending:
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)  # no tracebacks for these
+        for server in servers:
+            server.force_exit = True
+            for task in server.server_state.tasks:
+                task.cancel()
+            for connection in list(server.server_state.connections):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.close()
+        await asyncio.wait(pending, timeout=1.0)
+    await rt.stop()

@@ -35,18 +35,19 @@ _MEANINGS = {
     ("pause", 200): "already paused, or suspended (stays suspended)",
     ("pause", 202): "paused",
 }
-
-
-def _status(raw: str | None) -> str:
-    return {"inboxed": "pending", "invoked": "running/backing-off"}.get(raw or "", raw or "")
+# ... and on an offline store, where no runtime carries out what was recorded.
+_OFFLINE_MEANINGS = {
+    **_MEANINGS,
+    ("cancel", 202): "recorded; the handler stops at its next await once `restate-cli dev` runs it",
+}
 
 
 def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows: int) -> None:
     shown = refs[:max_rows]
     block = None
     # Written directly (render.styled) unless rich would read markup in a cell.
-    if opts.table_style == "compact" and not any("[" in r.target or "[" in _status(r.status) for r in shown):
-        rows = [[Styled(r.id, style="bold"), Styled(r.target), Styled(_status(r.status))] for r in shown]
+    if opts.table_style == "compact" and not any("[" in r.target or "[" in r.shown_status for r in shown):
+        rows = [[Styled(r.id, style="bold"), Styled(r.target), Styled(r.shown_status)] for r in shown]
         width = io.width or (10_000 if not io.stdout_tty else io.console().width)
         block = styled.table_block(["ID", "TARGET", "STATUS"], rows, width=width, color=io.color)
     if block is None:
@@ -54,7 +55,7 @@ def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows
 
         table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
         for ref in shown:
-            table.add_row(Text(ref.id, style="bold"), ref.target, _status(ref.status))
+            table.add_row(Text(ref.id, style="bold"), ref.target, ref.shown_status)
         io.console().print(table)
     else:
         io.out.write(block)
@@ -68,16 +69,18 @@ def dry_run(
     io: IO,
     opts: OutputOptions,
     action: Action,
-    query: str,
+    query: str | None,
     refs: Sequence[InvocationRef],
     impact: Impact | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> None:
     if opts.json:
         data: dict[str, Any] = {
             "action": action.verb,
             "query": query,
+            **({"filters": filters} if filters else {}),
             "dry_run": True,
-            "invocations": [{"id": r.id, "target": r.target, "status": _status(r.status)} for r in refs],
+            "invocations": [{"id": r.id, "target": r.target, "status": r.shown_status} for r in refs],
         }
         if impact is not None:
             from restate_cli.render.impact import impact_json
@@ -92,7 +95,7 @@ def dry_run(
         write_rows(
             io,
             ("ID", "TARGET", "STATUS"),
-            [(r.id, r.target, _status(r.status)) for r in refs],
+            [(r.id, r.target, r.shown_status) for r in refs],
             opts,
         )
         return
@@ -133,9 +136,12 @@ def report(
     io: IO,
     opts: OutputOptions,
     action: Action,
-    query: str,
+    query: str | None,
     outcomes: Sequence[Outcome],
     impact: Impact | None = None,
+    filters: dict[str, Any] | None = None,
+    *,
+    offline: bool = False,
 ) -> None:
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
@@ -143,6 +149,7 @@ def report(
         data: dict[str, Any] = {
             "action": action.verb,
             "query": query,
+            **({"filters": filters} if filters else {}),
             "dry_run": False,
             "succeeded": len(ok),
             "failed": len(failed),
@@ -170,7 +177,8 @@ def report(
     console = io.console()
     n = len(ok)
     line = f"{action.done} {n} invocation{'s' if n != 1 else ''}"
-    meanings = Counter(_MEANINGS.get((action.verb, o.http_status or 0)) for o in ok)
+    words = _OFFLINE_MEANINGS if offline else _MEANINGS
+    meanings = Counter(words.get((action.verb, o.http_status or 0)) for o in ok)
     meanings.pop(None, None)
     if meanings:
         line += " (" + ", ".join(f"{c} {m}" for m, c in meanings.items()) + ")"

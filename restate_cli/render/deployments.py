@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
 
+from restate_cli.admin.record import utc_iso
 from restate_cli.io import IO
+from restate_cli.render import timefmt
 from restate_cli.render.output import (
     OutputOptions,
     kv_table,
@@ -25,6 +28,23 @@ def _services(dep: dict[str, Any]) -> str:
     return ", ".join(s["name"] for s in dep.get("services", []))
 
 
+def _created(dep: dict[str, Any], opts: OutputOptions, *, ago: bool = False) -> str | None:
+    """``created_at`` in ``--time-format`` (UTC ISO for ``-o``); the server's text if odd."""
+    raw = dep.get("created_at")
+    try:
+        at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return raw
+    if at is None:
+        return raw
+    if opts.fmt:
+        return utc_iso(at)
+    text = timefmt.timestamp(at, opts.time_format)
+    if ago:
+        text += f" ({timefmt.rough_duration(timefmt.now() - at, opts.time_format, 'past')})"
+    return text
+
+
 def listing(io: IO, opts: OutputOptions, deployments: list[dict[str, Any]]) -> None:
     deployments = sorted(deployments, key=lambda d: d.get("created_at") or "")
     if opts.json:
@@ -40,7 +60,7 @@ def listing(io: IO, opts: OutputOptions, deployments: list[dict[str, Any]]) -> N
             d.get("protocol_type"),
             d.get("http_version"),
             _services(d),
-            d.get("created_at"),
+            _created(d, opts),
         )
         for d in deployments
     ]
@@ -97,7 +117,7 @@ def describe(io: IO, opts: OutputOptions, dep: dict[str, Any]) -> None:
             f"{dep.get('min_protocol_version')}..{dep.get('max_protocol_version')}",
         ),
         ("SDK", dep.get("sdk_version") or ""),
-        ("Created at", dep.get("created_at") or ""),
+        ("Created at", _created(dep, opts, ago=True) or ""),
     ]
     io.console().print(kv_table(opts, rows))
     title(io, "options", "Services")

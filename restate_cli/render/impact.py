@@ -15,7 +15,7 @@ from restate_cli.admin import impact as im
 from restate_cli.admin import tree as t
 from restate_cli.admin.record import utc_iso
 from restate_cli.io import IO
-from restate_cli.render.output import OutputOptions, success, warn
+from restate_cli.render.output import OutputOptions, success, tip, warn
 from restate_cli.render.tree import guided, guided_table, relation_label, relation_text, status_text
 
 ACTION_STYLE = {"cancel": "magenta", "kill": "bold red"}
@@ -23,6 +23,8 @@ ACTION_STYLE = {"cancel": "magenta", "kill": "bold red"}
 
 def _reached_text(entry: im.Reach, action: str) -> str:
     word = entry.expected
+    if entry.caveat == im.NO_AWAIT_YET:
+        word += " at its next await, if it reaches one (none so far)"
     if entry.reason == im.SELECTED:
         return word
     return f"{word} through its caller" if action == "cancel" else f"{word} with its caller"
@@ -71,6 +73,7 @@ def print_preview(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime,
         if impact.completed:
             line = line[:-1] + f" ({impact.completed} completed ones are left as they are)."
         console.print(line)
+        _no_await_tip(io, impact)
         console.print()
         return
     console.print(Text("Impact: ", style="bold") + Text(impact.rule.summary + "."))
@@ -85,17 +88,37 @@ def print_preview(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime,
             _relation_cell(impact, n, now, fmt),
             effect_text(impact, n),
         ),
+        opts=opts,
     )
     console.print(block, soft_wrap=True)
     if len(rows) > max_rows:
         console.print(f"And {len(rows) - max_rows} other invocations...")
     console.print(_tally(impact))
+    _no_await_tip(io, impact)
     if impact.truncated:
         warn(
             io,
             f"The call trees have more than {t.MAX_NODES:,} invocations: only part of them was checked",
         )
     console.print()
+
+
+def _no_await_tip(io: IO, impact: im.Impact) -> None:
+    """Cancel is cooperative: say so for invocations that have never reached an await."""
+    stuck = impact.no_await_yet
+    if not stuck:
+        return
+    n = len(stuck)
+    which = stuck[0].node.id if n == 1 else f"{n} of these invocations"
+    ids = " ".join(e.node.id for e in stuck[:3]) + (" ..." if n > 3 else "")
+    io.out.flush()  # after the preview so far, on a terminal
+    tip(
+        io,
+        f"{which} {'is' if n == 1 else 'are'} backing off and no attempt has reached an await: "
+        "a cancel takes effect at the handler's next suspension point (an await on the Restate "
+        f"context), which {'it' if n == 1 else 'they'} may never reach. "
+        f"To stop {'it' if n == 1 else 'them'} now: restate-cli invocations kill {ids}",
+    )
 
 
 def _tally(impact: im.Impact) -> str:
@@ -142,13 +165,17 @@ def print_after(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime, m
         text = Text(entry.outcome, style="green" if entry.as_expected else "yellow")
         if entry.as_expected is False:
             text.append("  (not as previewed)", style="bold yellow")
+        elif entry.waiting:
+            text.append("  (the cancel waits for an await)", style="yellow")
         return text
 
     def expected_cell(n: t.Node) -> Text:
         entry = impact.entries.get(n.id)
         if entry is None:
             return Text("already completed" if n.completed else "no longer exists", style="dim")
-        return Text(entry.expected if entry.reached else "not reached")
+        if not entry.reached:
+            return Text("not reached")
+        return Text(entry.expected + (" at its next await" if entry.caveat == im.NO_AWAIT_YET else ""))
 
     block = guided_table(
         rows[:max_rows],
@@ -159,17 +186,27 @@ def print_after(io: IO, opts: OutputOptions, impact: im.Impact, now: datetime, m
             expected_cell(n),
             now_cell(n),
         ),
+        opts=opts,
     )
     console.print(block, soft_wrap=True)
     if len(rows) > max_rows:
         console.print(f"And {len(rows) - max_rows} other invocations...")
     entries = list(impact.entries.values())
     off = [e for e in entries if e.as_expected is False]
+    waiting = [e for e in entries if e.waiting]
     if off:
         warn(
             io,
             f"{len(off)} of {len(entries)} invocation{'s' if len(entries) != 1 else ''} "
             "did not end up as previewed",
+        )
+    elif waiting:
+        ids = " ".join(e.node.id for e in waiting[:3]) + (" ..." if len(waiting) > 3 else "")
+        warn(
+            io,
+            f"{len(waiting)} of {len(entries)} invocation{'s' if len(entries) != 1 else ''} still "
+            f"wait{'s' if len(waiting) == 1 else ''} for an await to take the cancel; "
+            f"to stop {'it' if len(waiting) == 1 else 'them'} now: restate-cli invocations kill {ids}",
         )
     else:
         n = len(entries)
@@ -195,6 +232,7 @@ def _entry_json(entry: im.Reach, *, after: bool) -> dict[str, Any]:
         "reason": entry.reason,
         "via": entry.via,
         "expected": entry.expected if entry.reached else "not_reached",
+        "caveat": entry.caveat,
     }
     if inv is not None and inv.status == "completed":
         data["completion_failure"] = inv.completion_failure

@@ -81,9 +81,20 @@ def _status_note(inv: Invocation, now: datetime, fmt: str) -> Styled | None:
 
 
 def _retry_note(inv: Invocation, now: datetime, fmt: str) -> Styled:
+    """``for 13 seconds since the first attempt, the last one 2 seconds ago. Retried 5
+    times. Next retry in 5 seconds``. restate-server moves ``modified_at`` when the
+    invocation starts running, not at each failure: ``running_at`` (the first attempt) and
+    ``last_start_at`` (the latest) say what they measure on every server."""
     parts = Styled()
-    if inv.status == "backing-off" and inv.modified_at:
-        parts.append(f"for {timefmt.duration(now - inv.modified_at, fmt)}. ")
+    if inv.status == "backing-off" and (inv.running_at or inv.modified_at):
+        first = inv.running_at or inv.modified_at
+        parts.append(f"for {timefmt.duration(now - first, fmt)}")  # type: ignore[operator]
+        if inv.running_at:
+            parts.append(" since the first attempt")
+            if inv.last_start_at and inv.last_start_at > inv.running_at:
+                ago = timefmt.duration(now - inv.last_start_at, fmt, "past")
+                parts.append(f", the last one {ago if fmt == 'human' else ago + ' ago'}")
+        parts.append(". ")
     n = inv.retry_count or 0
     parts.append("Retried ")
     parts.append(str(n), style="red" if n > 10 else "yellow")
@@ -266,10 +277,19 @@ def table_rows(invocations: Sequence[Invocation]) -> list[list[Any]]:
                 inv.retry_count,
                 utc_iso(inv.next_retry_at) if inv.next_retry_at else None,
                 inv.deployment_id,
-                inv.invoked_by_id or inv.invoked_by_subscription_id or inv.invoked_by,
+                _invoked_by_word(inv),
             ]
         )
     return rows
+
+
+def _invoked_by_word(inv: Invocation) -> str | None:
+    """The caller's id, the subscription, ``ingress``, or ``restart of <id>``."""
+    if inv.invoked_by_id or inv.invoked_by_subscription_id:
+        return inv.invoked_by_id or inv.invoked_by_subscription_id
+    if inv.invoked_by == "restart_as_new":
+        return f"restart of {inv.restarted_from}" if inv.restarted_from else "restart"
+    return inv.invoked_by
 
 
 def to_json(inv: Invocation) -> dict[str, Any]:
@@ -305,7 +325,10 @@ def print_describe(
         rows = with_family(rows, family, now, opts.time_format)
     console.print(kv_table(opts, rows))
     if inv.status not in ("pending", "completed") and inv.pinned_deployment_id:
-        console.print()
+        # The tip and the blank line before it both go to stderr: stdout alone (piped, or
+        # in a pager) keeps one blank line between the sections.
+        io.out.flush()
+        io.console(stderr=True).print()
         tip(
             io,
             f"This invocation is bound to run on deployment '{inv.pinned_deployment_id}'. "

@@ -80,10 +80,11 @@ def rough(delta: timedelta, tense: Tense = "present") -> str:
 
 
 def iso_duration(delta: timedelta) -> str:
-    """``PT95.199S``: total seconds, no day part, trailing zeros dropped."""
+    """``PT95.199S``: total seconds to the millisecond (as the human form), no day part,
+    trailing zeros dropped. The official CLI prints nanoseconds; nothing here is that exact."""
     total = abs(delta)
     seconds = total.days * 86400 + total.seconds
-    frac = f"{total.microseconds:06d}".rstrip("0")
+    frac = f"{total.microseconds // 1000:03d}".rstrip("0")
     return f"PT{seconds}.{frac}S" if frac else f"PT{seconds}S"
 
 

@@ -16,7 +16,7 @@ from restate_cli.admin.record import utc_iso
 from restate_cli.io import IO
 from restate_cli.render import timefmt
 from restate_cli.render.invocations import status_word
-from restate_cli.render.output import OutputOptions, notice, warn
+from restate_cli.render.output import OutputOptions, new_table, notice, warn
 
 RELATION_LABELS = {
     t.CALL: ("awaited call", "awaited calls"),
@@ -106,9 +106,13 @@ def guided_table(
     *,
     more: Callable[[Hidden], str] = lambda h: f"… {h.count} more not shown",
     mark: Callable[[t.Node], Text | None] = lambda _: None,
-) -> Text:
+    opts: OutputOptions | None = None,
+) -> Any:
     """One text block: the id with its guide in the first column, then ``cells(node)``,
-    every column aligned. Built by hand: rich tables are too slow for thousands of rows."""
+    every column aligned. Built by hand: rich tables are too slow for thousands of rows.
+    ``--table-style borders`` (``opts``) gets a rich table, as every other table does."""
+    if opts is not None and opts.table_style == "borders":
+        return _bordered(rows, headers, cells, more, mark, opts)
     built: list[tuple[str, Any, list[Text]]] = []
     widths = [cell_len(h) for h in headers]
     for guide, item in rows:
@@ -142,6 +146,31 @@ def guided_table(
     return Text("\n").join(lines)
 
 
+def _bordered(
+    rows: Sequence[Row],
+    headers: Sequence[str],
+    cells: Callable[[t.Node], Sequence[Text]],
+    more: Callable[[Hidden], str],
+    mark: Callable[[t.Node], Text | None],
+    opts: OutputOptions,
+) -> Any:
+    table = new_table(opts, headers=headers)
+    table.show_lines = False  # the guides run from row to row
+    for guide, item in rows:
+        first = Text(guide, style="dim")
+        if isinstance(item, Hidden):
+            first.append(more(item), style="dim italic")
+            table.add_row(first, *([""] * (len(headers) - 1)))
+            continue
+        first.append(item.id, style="bold")
+        row = list(cells(item))
+        extra = mark(item)
+        if extra is not None:
+            row[-1] = row[-1] + Text("  ") + extra
+        table.add_row(first, *row)
+    return table
+
+
 TREE_HEADERS = ("INVOCATION", "TARGET", "STATUS", "RELATION")
 
 
@@ -151,7 +180,9 @@ def print_tree(io: IO, tree: t.CallTree, opts: OutputOptions, now: datetime) -> 
     def more(h: Hidden) -> str:
         if h.parent.depth < 0:
             return f"… {h.count} other {_children(h.count)} of this caller, not shown"
-        return f"… {h.count} {_children(h.count)} below --depth {tree.max_depth}, not shown"
+        if tree.max_depth is not None and h.parent.depth >= tree.max_depth:
+            return f"… {h.count} {_children(h.count)} below --depth {tree.max_depth}, not shown"
+        return f"… {h.count} {_children(h.count)} not read: the tree is cut at {t.MAX_NODES:,} invocations"
 
     block = guided_table(
         guided([tree.root]),
@@ -159,6 +190,7 @@ def print_tree(io: IO, tree: t.CallTree, opts: OutputOptions, now: datetime) -> 
         lambda n: (Text(n.target), status_text(n), relation_text(n, now, fmt)),
         more=more,
         mark=lambda n: Text(FOCUS_MARK, style="bold") if n is tree.focus else None,
+        opts=opts,
     )
     io.console().print(block, soft_wrap=True)
     io.out.flush()
@@ -171,20 +203,26 @@ def _children(n: int) -> str:
 def print_tree_footer(io: IO, tree: t.CallTree, elapsed: float) -> None:
     callers = len(tree.callers)
     levels = max((n.depth for n in tree.focus.walk()), default=0)
-    parts = [
-        f"{callers or 'no'} caller{'s' if callers != 1 else ''}",
-        f"{tree.descendants} descendant{'s' if tree.descendants != 1 else ''}"
-        + (f" on {levels} level{'s' if levels != 1 else ''}" if levels else ""),
-    ]
-    notice(
-        io,
-        f"{', '.join(parts)}. Read with {tree.queries} queries in {elapsed * 1000:.0f} ms",
+    mine = f"{tree.descendants} descendant{'s' if tree.descendants != 1 else ''}" + (
+        f" on {levels} level{'s' if levels != 1 else ''}" if levels else ""
     )
+    if tree.subtree:
+        line = mine
+        if callers:
+            s = "s" if callers != 1 else ""
+            line += f" (--subtree: its {callers} caller{s} and the rest of the tree are not shown)"
+    else:
+        others = tree.size - 1 - callers - tree.descendants
+        line = (
+            f"{tree.size} invocation{'s' if tree.size != 1 else ''} in this call tree: "
+            f"{callers or 'no'} caller{'s' if callers != 1 else ''}, {mine}"
+            + (f", {others} other{'s' if others != 1 else ''}" if others else "")
+        )
+    notice(io, f"{line}. Read with {tree.queries} queries in {elapsed * 1000:.0f} ms")
     if tree.truncated:
         warn(
             io,
-            f"The tree has more than {t.MAX_NODES:,} descendants: only the first "
-            f"{tree.descendants:,} were read",
+            f"The tree has more than {t.MAX_NODES:,} invocations: {tree.size:,} of them are shown",
         )
 
 
@@ -197,8 +235,8 @@ TREE_ROW_HEADERS = ("DEPTH", "ID", "PARENT", "RELATION", "DUE AT", "TARGET", "ST
 
 
 def tree_rows(tree: t.CallTree) -> list[list[Any]]:
-    """Flattened rows for ``-o``; DEPTH counts from the invocation asked about (callers are
-    negative)."""
+    """Flattened rows for ``-o``; DEPTH counts from the invocation asked about (the levels
+    above it are negative)."""
     rows = []
     for n in tree.root.walk():
         status = n.status
@@ -241,10 +279,12 @@ def node_json(node: t.Node, focus: t.Node | None = None) -> dict[str, Any]:
 def tree_json(tree: t.CallTree) -> dict[str, Any]:
     return {
         "id": tree.focus.id,
+        "subtree": tree.subtree,
         "max_depth": tree.max_depth,
         "truncated": tree.truncated,
         "callers": len(tree.callers),
         "descendants": tree.descendants,
+        "invocations": tree.size,
         "tree": node_json(tree.root, tree.focus),
     }
 

@@ -80,6 +80,11 @@ class FakeAdmin:
                     return
                 request += chunk
             self.requests.append(request)
+            self._respond(conn, request)
+
+    def _respond(self, conn: socket.socket, request: bytes) -> None:
+        """Answer one request (its head, read) as the behaviour says."""
+        with contextlib.suppress(OSError):
             b = self.behaviour
             if b == "hang":
                 self.stop_event.wait(30)

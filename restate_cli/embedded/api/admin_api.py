@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
 from typing import Any
 
 from restate_cli import __version__, ids
-from restate_cli.embedded.api import asgi
+from restate_cli.embedded.api import asgi, inputs
 from restate_cli.embedded.api.asgi import HttpError, Request, Response, empty, json_response
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.runtime import Runtime
@@ -47,17 +46,10 @@ def build(rt: Runtime) -> asgi.App:
         return json_response(document(router))
 
     async def query(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or "query" not in body:
-            raise asgi.schema_error("missing field `query` at line 1 column 2")
-        if not isinstance(body["query"], str):
-            raise asgi.schema_error("query: invalid type, expected a string at line 1 column 10")
-        from restate_cli.embedded.store.query import run_query
-
-        # In a thread: a long query must not stall the engine, which shares this event loop.
-        answer = await asyncio.to_thread(
-            run_query, rt.store.path, body["query"], req.headers.get("accept", "")
-        )
+        sql = inputs.query_text(req, asgi.require_json(req))
+        # In a thread of its own: a long query stalls neither the engine nor other queries;
+        # it is interrupted if the client disconnects.
+        answer = await rt.queries.answer(sql, req.headers.get("accept", ""), req.disconnected)
         return Response(answer.status, answer.body, [("content-type", answer.content_type)])
 
     # -- deployments -----------------------------------------------------------------
@@ -66,20 +58,13 @@ def build(rt: Runtime) -> asgi.App:
         return json_response({"deployments": [rt.deployment_json(d) for d in rt.store.deployments()]})
 
     async def create_deployment(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or not isinstance(body.get("uri"), str) or not _is_url(body["uri"]):
-            raise asgi.schema_error(
-                "data did not match any variant of untagged enum RegisterDeploymentRequest"
-            )
-        headers = body.get("additional_headers") or {}
-        if not isinstance(headers, dict):
-            raise asgi.schema_error("additional_headers: invalid type, expected a map")
+        request = inputs.registration(asgi.require_json(req, buffered=True))
         status, data = await rt.register(
-            body["uri"],
-            force=bool(body.get("force")),
-            additional_headers=headers,
-            dry_run=bool(body.get("dry_run")),
-            use_http_11=bool(body.get("use_http_11")),
+            request.uri,
+            force=request.force,
+            additional_headers=request.additional_headers,
+            dry_run=request.dry_run,
+            use_http_11=request.use_http_11,
         )
         return json_response(data, status, [("location", f"deployments/{data['id']}")])
 
@@ -93,6 +78,20 @@ def build(rt: Runtime) -> asgi.App:
 
     async def get_deployment(req: Request) -> Response:
         return json_response(rt.deployment_json(deployment_or_404(req), full=True))
+
+    async def update_deployment(req: Request) -> Response:
+        dep = deployment_or_404(req)
+        update = inputs.deployment_update(asgi.require_json(req))
+        return json_response(
+            await rt.update_deployment(
+                dep,
+                uri=update.uri,
+                additional_headers=update.additional_headers,
+                overwrite=update.overwrite,
+                dry_run=update.dry_run,
+                use_http_11=update.use_http_11,
+            )
+        )
 
     async def delete_deployment(req: Request) -> Response:
         dep = deployment_or_404(req)
@@ -120,15 +119,19 @@ def build(rt: Runtime) -> asgi.App:
         body = asgi.require_json(req)
         if not isinstance(body, dict):
             raise asgi.schema_error("invalid type: expected a map at line 1 column 1")
-        if "public" in body and not isinstance(body["public"], bool):
-            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
+        changes = _service_changes(body)
         name = req.params["service"]
-        if rt.store.service(name) is None:
+        svc = rt.store.service(name)
+        if svc is None:
             raise HttpError(404, f"not found in the schema registry: service with name '{name}'")
-        if "public" in body:
-            with rt.store.tx() as c:
-                rt.store.set_service_public(c, name, body["public"])
-        return json_response(rt.service_json(rt.store.service(name)))  # type: ignore[arg-type]
+        if "workflowCompletionRetention" in changes and svc["ty"] != "workflow":
+            raise HttpError(
+                400, f"modifying retention time for service type {_TY_NAMES[svc['ty']]} is unsupported"
+            )
+        try:
+            return json_response(rt.modify_service(name, changes))
+        except EngineError as e:
+            raise HttpError(e.status, e.message, restate_code=e.restate_code) from None
 
     async def list_handlers(req: Request) -> Response:
         return json_response({"handlers": rt.service_json(service_or_404(req))["handlers"]})
@@ -144,17 +147,16 @@ def build(rt: Runtime) -> asgi.App:
         )
 
     async def modify_state(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or not isinstance(body.get("object_key"), str):
-            raise asgi.schema_error("missing field `object_key`")
-        new_state = body.get("new_state")
-        if not isinstance(new_state, dict):
-            raise asgi.schema_error("missing field `new_state`")
-        svc = rt.store.service(req.params["service"])
-        if svc is not None and svc["ty"] == "service":
+        object_key, new_state, version = inputs.state_update(req, asgi.require_json(req))
+        name = req.params["service"]
+        svc = rt.store.service(name)
+        if svc is None and not new_state:
+            return empty(202)  # restate-server checks the service only when there is state to write
+        if svc is None:
+            raise HttpError(404, f"The requested service '{name}' does not exist")
+        if svc["ty"] == "service":
             raise HttpError(400, "Cannot modify state for service type Service")
-        if svc is not None:
-            rt.replace_state(svc["name"], body["object_key"], new_state)
+        rt.mutate_state(name, object_key, new_state, version)
         return empty(202)
 
     # -- invocations -----------------------------------------------------------------
@@ -232,6 +234,7 @@ def build(rt: Runtime) -> asgi.App:
         ("GET", "/deployments", list_deployments),
         ("POST", "/deployments", create_deployment),
         ("GET", "/deployments/{deployment}", get_deployment),
+        ("PATCH", "/deployments/{deployment}", update_deployment),
         ("DELETE", "/deployments/{deployment}", delete_deployment),
         ("GET", "/services", list_services),
         ("GET", "/services/{service}", get_service),
@@ -273,6 +276,39 @@ def _strip_version(req: Request) -> Response | str | None:
     return m.group(2) or "/"
 
 
+_TY_NAMES = {"service": "Service", "virtual_object": "VirtualObject", "workflow": "Workflow"}
+_SERVICE_DURATIONS = {
+    "idempotency_retention": "idempotencyRetention",
+    "workflow_completion_retention": "workflowCompletionRetention",
+    "journal_retention": "journalRetention",
+    "inactivity_timeout": "inactivityTimeout",
+    "abort_timeout": "abortTimeout",
+}
+
+
+def _service_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """The settings a ``PATCH /services/{name}`` body changes: ``public`` and manifest keys
+    in ms. Nulls and unknown fields change nothing, as on restate-server."""
+    from restate_cli.durations import DurationError, parse_ms
+
+    changes: dict[str, Any] = {}
+    if body.get("public") is not None:
+        if not isinstance(body["public"], bool):
+            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
+        changes["public"] = body["public"]
+    for field, key in _SERVICE_DURATIONS.items():
+        value = body.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise asgi.schema_error(f"{field}: invalid type: {json.dumps(value)}, expected a duration string")
+        try:
+            changes[key] = parse_ms(value)
+        except DurationError as e:
+            raise asgi.schema_error(f"{field}: {e}") from None
+    return changes
+
+
 def _check_id(value: str, kind: str, name: str) -> None:
     try:
         ids.check(value, kind)
@@ -293,7 +329,3 @@ def _bool_param(req: Request, name: str, default: bool) -> bool:
             text=True,
         )
     return raw == "true"
-
-
-def _is_url(text: str) -> bool:
-    return bool(re.match(r"^https?://[^\s/]+", text))

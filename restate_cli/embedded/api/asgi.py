@@ -7,14 +7,16 @@ web framework.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from restate_cli.embedded.errors import EngineError
+from restate_cli.embedded.errors import EngineError, storage_error
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -31,9 +33,18 @@ class Request:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
     query_string: str = ""
+    receive: Receive | None = field(default=None, repr=False)  # after the body: http.disconnect
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    async def disconnected(self) -> None:
+        """Return once the client has gone: after the body, an ASGI server's ``receive``
+        answers ``http.disconnect`` only then. Never returns without a ``receive``."""
+        if self.receive is None:
+            await asyncio.get_running_loop().create_future()
+        while (await self.receive())["type"] != "http.disconnect":  # type: ignore[misc]
+            pass
 
 
 @dataclass
@@ -93,6 +104,10 @@ class HttpError(Exception):
         )
 
 
+class ClientGone(Exception):
+    """The client disconnected before its request body was complete: nothing may run."""
+
+
 Handler = Callable[[Request], Awaitable[Response]]
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -136,12 +151,13 @@ class Router:
 
 
 async def read_request(scope: Scope, receive: Receive, max_body: int = 64 * 1024 * 1024) -> Request:
+    """The whole request; ``ClientGone`` if the client left before the body was complete."""
     chunks = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_body:
@@ -159,28 +175,32 @@ async def read_request(scope: Scope, receive: Receive, max_body: int = 64 * 1024
         headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])},
         body=b"".join(chunks),
         query_string=qs,
+        receive=receive,
     )
 
 
-def require_json(request: Request) -> Any:
-    """The JSON body, with restate's framework errors for a wrong content type or bad JSON."""
+def require_json(request: Request, *, buffered: bool = False) -> Any:
+    """The JSON body, with restate's framework errors for a wrong content type or a body it
+    cannot parse (see ``jsonbody``; ``buffered`` for bodies restate holds whole)."""
     if not request.headers.get("content-type", "").startswith("application/json"):
         raise HttpError(415, "Expected request with `Content-Type: application/json`", text=True)
+    from restate_cli.embedded.protocol import jsonbody
+
     try:
-        return json.loads(request.body)
-    except ValueError as e:
-        raise HttpError(
-            400, f"Failed to parse the request body as JSON: {_json_reason(e)}", text=True
-        ) from None
+        return jsonbody.parse(request.body, buffered=buffered)
+    except jsonbody.JsonBodyError as e:
+        raise HttpError(e.status, e.message, text=True) from None
 
 
-def _json_reason(e: ValueError) -> str:
-    msg = getattr(e, "msg", str(e))
-    lineno = getattr(e, "lineno", 1)
-    colno = getattr(e, "colno", 1)
-    if msg.startswith("Expecting value"):
-        msg = "expected value"
-    return f"{msg} at line {lineno} column {colno}"
+def type_error(
+    request: Request, path: tuple[str | int, ...], value: Any, expected: str, **how: Any
+) -> HttpError:
+    """422 for a field of the JSON body that is not what it should be, where restate says
+    (``how``: ``invalid_value``, ``detail``, as ``jsonbody.type_error``)."""
+    from restate_cli.embedded.protocol import jsonbody
+
+    e = jsonbody.type_error(request.body, path, value, expected, **how)
+    return HttpError(e.status, e.message, text=True)
 
 
 def schema_error(detail: str) -> HttpError:
@@ -189,13 +209,32 @@ def schema_error(detail: str) -> HttpError:
 
 class App:
     """An ASGI application around a ``Router`` that turns ``HttpError`` and ``EngineError``
-    into answers."""
+    into answers.
+
+    When ``abandoned`` (set by ``dev`` when it stops) fires, requests still running are
+    cancelled and answered 503.
+    """
 
     def __init__(
         self, router: Router, *, rewrite: Callable[[Request], Response | str | None] | None = None
     ) -> None:
         self.router = router
         self.rewrite = rewrite
+        self.abandoned: asyncio.Event | None = None
+
+    async def _dispatch(self, request: Request, path: str | None) -> Response:
+        if self.abandoned is None:
+            return await self.router.dispatch(request, path)
+        work = asyncio.ensure_future(self.router.dispatch(request, path))
+        abandoned = asyncio.ensure_future(self.abandoned.wait())
+        try:
+            await asyncio.wait([work, abandoned], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            abandoned.cancel()
+        if work.done():
+            return work.result()
+        work.cancel()
+        raise HttpError(503, "the embedded runtime is stopping; try again when it runs")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -217,9 +256,16 @@ class App:
                     await rewritten.send(send)
                     return
                 path = rewritten
-            response = await self.router.dispatch(request, path)
+            response = await self._dispatch(request, path)
+        except ClientGone:
+            return
         except HttpError as e:
             response = e.response()
         except EngineError as e:
             response = HttpError(e.status, e.message, restate_code=e.restate_code).response()
+        except sqlite3.Error as e:
+            full = storage_error(e)
+            if full is None:
+                raise
+            response = HttpError(full.status, full.message).response()
         await response.send(send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -11,10 +12,11 @@ from restate_cli import ids
 from restate_cli.embedded.api import asgi
 from restate_cli.embedded.api.asgi import Request, Response, json_response
 from restate_cli.embedded.engine import Result, Target, Tx
-from restate_cli.embedded.engine.model import workflow_run_id
-from restate_cli.embedded.errors import EngineError
+from restate_cli.embedded.engine.model import CHANGE, workflow_run_id
+from restate_cli.embedded.errors import EngineError, storage_error
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.runtime import Runtime
+from restate_cli.embedded.store import now_ms
 
 DROPPED_HEADERS = {"connection", "host", "idempotency-key", "idempotency-expires"}
 
@@ -64,10 +66,17 @@ class Ingress:
         try:
             request = await asgi.read_request(scope, receive)
             response = await self.handle(request)
+        except asgi.ClientGone:
+            return
         except asgi.HttpError as e:
             response = ingress_error(e.status, e.message)
         except EngineError as e:
             response = ingress_error(e.status, e.message)
+        except sqlite3.Error as e:
+            full = storage_error(e)
+            if full is None:
+                raise
+            response = ingress_error(full.status, full.message)
         await response.send(send)
 
     async def handle(self, req: Request) -> Response:
@@ -117,7 +126,12 @@ class Ingress:
         if "delay" in req.query:
             if not send:
                 return ingress_error(400, "delay is only supported on /send")
-            delay_ms = parse_delay(req.query["delay"])
+            try:
+                delay_ms = parse_delay(req.query["delay"])
+                if delay_ms is not None and now_ms() + delay_ms >= _YEAR_10000_MS:
+                    raise DelayError("the invocation would start after the year 9999")
+            except DelayError as e:
+                return ingress_error(400, f"bad delay query parameter, must be a ISO8601 duration: {e}")
             if delay_ms is None:
                 return ingress_error(
                     400,
@@ -139,6 +153,7 @@ class Ingress:
             existing = self.engine.existing(tx, target, idem)
             if existing is not None:
                 return existing.id, True, existing.scheduled_start_at
+            first = len(tx.fx.logs)  # "accepted" goes before what create logs (scheduled, pending)
             inv = self.engine.create(
                 tx,
                 target,
@@ -148,7 +163,7 @@ class Ingress:
                 idempotency_key=ids.new_ulid_string() if generated else idem,
                 start_at=tx.now + delay_ms if delay_ms else None,
             )
-            tx.fx.logs.append(f"{inv.id} {inv.target}: accepted from ingress")
+            tx.fx.logs.insert(first, (CHANGE, f"{inv.id} {inv.target}: accepted from ingress"))
             return inv.id, False, inv.scheduled_start_at
 
         inv_id, existed, start_at = self.engine.transact(work)
@@ -275,11 +290,22 @@ _ISO = re.compile(
 )
 
 
+_YEAR_10000_MS = 253_402_300_800_000
+_MAX_DAYS = 7_304_484  # what restate's duration parser (jiff) takes as a number of days
+_FRIENDLY_ERROR = 'failed to parse input in the "friendly" duration format: '
+
+
+class DelayError(ValueError):
+    """A delay restate refuses, with the reason it gives."""
+
+
 def parse_delay(text: str) -> int | None:
-    """Milliseconds for ``2s``, ``60 sec``, ``1h 30m``, ``60+sec`` or ISO-8601 ``PT60S``."""
+    """Milliseconds for ``2s``, ``60 sec``, ``1h 30m``, ``60+sec`` or ISO-8601 ``PT60S``;
+    None if it is none of these; ``DelayError`` for numbers out of restate's ranges."""
     text = text.strip()
     m = _ISO.match(text)
     if m and any(m.groups()):
+        _check_number(m.group(1) or "0", "day", "")
         d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
         return int(((d * 24 + h) * 60 + mi) * 60_000 + s * 1000)
     cleaned = text.replace("+", " ")
@@ -291,8 +317,20 @@ def parse_delay(text: str) -> int | None:
         size = _UNITS_MS.get(unit.lower())
         if size is None:
             return None
+        _check_number(number, "day" if size == 86_400_000 else "", _FRIENDLY_ERROR)
         total += float(number) * size
     return int(total)
+
+
+def _check_number(number: str, unit: str, prefix: str) -> None:
+    whole = int(number.split(".", 1)[0])
+    if whole >= 2**63:
+        raise DelayError(f"{prefix}number too big to parse into 64-bit integer")
+    if unit == "day" and whole > _MAX_DAYS:
+        raise DelayError(
+            f"{prefix}failed to set value for day unit on span: parameter 'days' is not in the "
+            f"required range of -{_MAX_DAYS}..={_MAX_DAYS}"
+        )
 
 
 def _ns(ms: int) -> str:

@@ -61,7 +61,7 @@ def begin(tx: Tx, inv_id: str) -> Attempt | None:
     journal = store.journal(inv.id, c)
     state = store.state(c, inv.service, inv.service_key or "") if inv.keyed else None
     if inv.attempts == 0:
-        tx.fx.logs.append(f"{inv.id} {inv.target}: running")
+        tx.fx.log(f"{inv.id} {inv.target}: running")
     manifest = store.service_manifest(inv.service)
     lazy = policy.lazy_state(manifest, inv.service, inv.handler)
     start = control.encode_start(
@@ -108,7 +108,7 @@ async def request_response(client: Any, attempt: Attempt) -> Change:
             http2=attempt.http2,
         )
     except AttemptFailed as e:
-        error = AttemptError(500, e.message, "RT0006")
+        error = AttemptError(500, e.message, e.code)
         return partial(
             failed, inv=inv, version=attempt.version, error=error, retry_after=e.retry_after, frames=e.frames
         )
@@ -253,7 +253,7 @@ def suspend(tx: Tx, inv_id: str, suspension: Any) -> None:
         last_failure=None,
         last_failure_error_code=None,
     )
-    tx.fx.logs.append(f"{inv_id} {inv.target}: suspended")
+    tx.fx.log(f"{inv_id} {inv.target}: suspended")
 
 
 def sdk_error(tx: Tx, inv_id: str, err: Any) -> None:

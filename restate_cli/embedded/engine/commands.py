@@ -11,7 +11,7 @@ from typing import Any
 from restate_cli import ids
 from restate_cli.embedded.engine import ops
 from restate_cli.embedded.engine.ingress import create, existing, resolve_target
-from restate_cli.embedded.engine.model import ProtocolViolation, Tx, result_of, workflow_run_id
+from restate_cli.embedded.engine.model import CHANGE, ProtocolViolation, Tx, result_of, workflow_run_id
 from restate_cli.embedded.engine.notify import await_result, notify
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.protocol import commands as cmds
@@ -111,6 +111,7 @@ def _spawn(tx: Tx, parent: Inv, cmd: Any) -> Inv:
     found = existing(tx.store, tx.c, target, cmd.idempotency_key)
     if found is not None:
         return found
+    first = len(tx.fx.logs)  # "created by" goes before what create logs (scheduled, pending)
     child = create(
         tx,
         target,
@@ -121,7 +122,7 @@ def _spawn(tx: Tx, parent: Inv, cmd: Any) -> Inv:
         start_at=getattr(cmd, "invoke_time", 0) or None,
         caller=parent,
     )
-    tx.fx.logs.append(f"{child.id} {child.target}: created by {parent.id}")
+    tx.fx.logs.insert(first, (CHANGE, f"{child.id} {child.target}: created by {parent.id}"))
     return child
 
 

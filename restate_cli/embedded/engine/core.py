@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from restate_cli.embedded.engine import attempt, commands, ingress, ops, timers
-from restate_cli.embedded.engine.model import Attempt, Effects, Result, Target, Tx, result_of
+from restate_cli.embedded.engine.model import END, Attempt, Effects, Result, Target, Tx, result_of
+from restate_cli.embedded.errors import EngineError, storage_error
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.store import Conn, Inv, Store, now_ms
 
@@ -42,7 +44,7 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         self._client: Any = None
         self._stopping = False
-        self.on_log: Callable[[str], None] | None = None
+        self.on_log: Callable[[int, str], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -70,16 +72,18 @@ class Engine:
                 await task
         if self._client is not None:
             await self._client.aclose()
+        stopped = EngineError(503, "the embedded runtime is stopping; try again when it runs", kind="ingress")
         for futures in self._waiting.values():
             for f in futures:
                 if not f.done():
-                    f.cancel()
+                    f.set_exception(stopped)  # the caller is answered, not dropped
 
-    def log(self, line: str) -> None:
+    def log(self, line: str, level: int = END) -> None:
+        """A line for the dev log, at a ``logging`` level (model: CHANGE, END, FAILURE)."""
         if self.on_log is not None:
-            self.on_log(line)
+            self.on_log(level, line)
         else:
-            log.info(line)
+            log.log(level, line)
 
     # -- transactions ----------------------------------------------------------------
 
@@ -107,8 +111,8 @@ class Engine:
         return result
 
     def _apply(self, fx: Effects) -> None:
-        for line in fx.logs:
-            self.log(line)
+        for level, line in fx.logs:
+            self.log(line, level)
         for inv_id in fx.abort:
             task = self._attempts.get(inv_id)
             if task is not None and task is not asyncio.current_task():
@@ -149,6 +153,11 @@ class Engine:
                 self.transact(change)
         except asyncio.CancelledError:
             raise
+        except sqlite3.Error as e:
+            if storage_error(e) is None:
+                raise
+            self.log(f"{inv_id}: the store is full, the attempt's outcome was not kept; retrying in 1s")
+            asyncio.get_running_loop().call_later(1.0, self._requeue_in_flight, inv_id)
         except Exception:
             log.exception("attempt of %s failed unexpectedly", inv_id)
         finally:
@@ -157,6 +166,23 @@ class Engine:
                 if inv_id in self._rerun:
                     self._rerun.discard(inv_id)
                     self._schedule(inv_id)
+
+    def _requeue_in_flight(self, inv_id: str) -> None:
+        """Run again an attempt whose outcome could not be stored (a full disk), once the
+        store takes writes: as after a crash, the attempt is replayed from the journal."""
+        if self._stopping:
+            return
+
+        def work(tx: Tx) -> None:
+            if tx.store.move(tx.c, inv_id, ("invoked",), in_flight=0):
+                tx.fx.run.append(inv_id)
+
+        try:
+            self.transact(work)
+        except sqlite3.Error as e:
+            if storage_error(e) is None:
+                raise
+            asyncio.get_running_loop().call_later(1.0, self._requeue_in_flight, inv_id)
 
     # -- accepting invocations (ingress, Kafka) ----------------------------------------
 

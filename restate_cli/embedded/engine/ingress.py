@@ -119,7 +119,7 @@ def create(
     if inv.status == "scheduled":
         tx.store.add_timer(tx.c, start_at, "start", inv.id)  # type: ignore[arg-type]
         tx.fx.timers = True
-        tx.fx.logs.append(f"{inv.id} {inv.target}: scheduled")
+        tx.fx.log(f"{inv.id} {inv.target}: scheduled")
     else:
         enqueue(tx, inv)
     return inv
@@ -134,7 +134,7 @@ def enqueue(tx: Tx, inv: Inv) -> None:
             seq = store.next_inbox_seq(c)
             store.update(c, inv.id, status="inboxed", inboxed_at=now, inbox_seq=seq, modified_at=now)
             inv.status = "inboxed"
-            tx.fx.logs.append(f"{inv.id} {inv.target}: pending (key held by {holder})")
+            tx.fx.log(f"{inv.id} {inv.target}: pending (key held by {holder})")
             return
         if holder is None:
             store.lock(c, inv.service, inv.service_key or "", inv.id)

@@ -9,6 +9,7 @@ timers, log a line).
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -17,6 +18,10 @@ from restate_cli import ids
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.store import Conn, Inv, Store
+
+# Levels of the dev log's lines (logging's): each state change (``dev -v``), an invocation's
+# end (the default), a failure or retry (also ``dev -q``).
+CHANGE, END, FAILURE = logging.DEBUG, logging.INFO, logging.WARNING
 
 CANCELED_PENDING = Failure(409, "canceled")
 KILLED = Failure(409, "killed")
@@ -51,8 +56,11 @@ class Effects:
     abort: list[str] = field(default_factory=list)
     results: dict[str, Result] = field(default_factory=dict)
     timers: bool = False
-    logs: list[str] = field(default_factory=list)
+    logs: list[tuple[int, str]] = field(default_factory=list)  # (level, line) for the dev log
     started: dict[str, Attempt] = field(default_factory=dict)  # of ``run``: begun in the same transaction
+
+    def log(self, line: str, level: int = CHANGE) -> None:
+        self.logs.append((level, line))
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ def cancel(tx: Tx, inv_id: str) -> int:
     tx.store.append(tx.c, inv_id, T.SIGNAL_NOTIFICATION, signal, command=False, now=tx.now)
     if inv.status in ("suspended", "paused"):
         wake(tx, inv)
-    tx.fx.logs.append(f"{inv_id} {inv.target}: cancel requested")
+    tx.fx.log(f"{inv_id} {inv.target}: cancel requested")
     return 202
 
 
@@ -58,7 +58,7 @@ def purge(tx: Tx, inv_id: str) -> int:
     tx.store.delete_invocation(tx.c, inv_id)
     if inv.service_ty == "workflow" and inv.handler_ty == "workflow":
         tx.store.delete_promises(tx.c, inv.service, inv.service_key or "")
-    tx.fx.logs.append(f"{inv_id} {inv.target}: purged")
+    tx.fx.log(f"{inv_id} {inv.target}: purged")
     return 200
 
 
@@ -102,7 +102,7 @@ def resume(tx: Tx, inv_id: str, deployment: str | None = None) -> int:
         tx.store.delete_timers(tx.c, inv_id, "retry")
         tx.store.update(tx.c, inv_id, next_retry_at=None, modified_at=tx.now)
         tx.fx.run.append(inv_id)
-    tx.fx.logs.append(f"{inv_id} {inv.target}: resumed")
+    tx.fx.log(f"{inv_id} {inv.target}: resumed")
     return 200
 
 
@@ -184,7 +184,7 @@ def restart_as_new(tx: Tx, inv_id: str, upto: int | None = None, deployment: str
     if deployment is not None and deployment.lower() not in ("keep", "latest"):
         _check_deployment_id(deployment)
         tx.store.update(tx.c, new.id, pinned_deployment_id=deployment)
-    tx.fx.logs.append(f"{new.id} {new.target}: restarted from {inv_id}")
+    tx.fx.log(f"{new.id} {new.target}: restarted from {inv_id}")
     return new.id
 
 

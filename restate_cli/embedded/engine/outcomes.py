@@ -4,10 +4,11 @@ after a backoff, or paused when its retry policy runs out."""
 from __future__ import annotations
 
 from restate_cli.embedded.engine import policy
-from restate_cli.embedded.engine.model import AttemptError, Result, Tx
+from restate_cli.embedded.engine.model import END, FAILURE, AttemptError, Result, Tx
 from restate_cli.embedded.engine.notify import deliver_result
 from restate_cli.embedded.protocol.results import Failure
 from restate_cli.embedded.store import Inv
+from restate_cli.embedded.store.state_mutations import apply_queued
 
 
 def complete(tx: Tx, inv_id: str, result: Result) -> None:
@@ -49,7 +50,7 @@ def complete(tx: Tx, inv_id: str, result: Result) -> None:
     tx.fx.results[inv_id] = result
     tx.fx.abort.append(inv_id)
     word = f"failed with [{failure.code}] {failure.message}" if failure else "completed"
-    tx.fx.logs.append(f"{inv_id} {inv.target}: {word}")
+    tx.fx.log(f"{inv_id} {inv.target}: {word}", FAILURE if failure else END)
     if keep == 0:
         store.delete_invocation(c, inv_id)
 
@@ -61,6 +62,7 @@ def release(tx: Tx, inv: Inv) -> None:
     if not store.unlock(c, inv.service, key, inv.id):
         return
     nxt = store.inbox_head(c, inv.service, key)
+    apply_queued(store, c, inv.service, key, store.inbox_seq_of(c, nxt) if nxt else None)
     if nxt is not None:
         store.lock(c, inv.service, key, nxt)
         store.update(c, nxt, status="invoked", inboxed_at=None, inbox_seq=None, modified_at=tx.now)
@@ -73,7 +75,7 @@ def remove_queued(tx: Tx, inv: Inv, failure: Failure) -> None:
     deliver_result(tx, inv.id, result)
     tx.store.delete_invocation(tx.c, inv.id)
     tx.fx.results[inv.id] = result
-    tx.fx.logs.append(f"{inv.id} {inv.target}: removed ({failure.message})")
+    tx.fx.log(f"{inv.id} {inv.target}: removed ({failure.message})", END)
 
 
 def retry(tx: Tx, inv: Inv, error: AttemptError, *, override_ms: int | None = None) -> None:
@@ -103,8 +105,8 @@ def retry(tx: Tx, inv: Inv, error: AttemptError, *, override_ms: int | None = No
     store.add_timer(c, due, "retry", inv.id)
     store.event(c, inv.id, max(inv.journal_size - 1, 0), now, "TransientError", error.event())
     tx.fx.timers = True
-    tx.fx.logs.append(
-        f"{inv.id} {inv.target}: backing-off ([{error.code}] {error.message}), retry in {delay} ms"
+    tx.fx.log(
+        f"{inv.id} {inv.target}: backing-off ([{error.code}] {error.message}), retry in {delay} ms", FAILURE
     )
 
 
@@ -116,4 +118,4 @@ def pause(tx: Tx, inv: Inv, error: AttemptError | None) -> None:
     body = {"last_failure": error.event()} if error else {}
     store.event(c, inv.id, max(inv.journal_size - 1, 0), now, "Paused", body)
     tx.fx.abort.append(inv.id)
-    tx.fx.logs.append(f"{inv.id} {inv.target}: paused")
+    tx.fx.log(f"{inv.id} {inv.target}: paused", FAILURE)

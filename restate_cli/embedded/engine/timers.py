@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from restate_cli.embedded.engine.ingress import enqueue
 from restate_cli.embedded.engine.model import Tx
 from restate_cli.embedded.engine.notify import notify
+from restate_cli.embedded.errors import storage_error
 from restate_cli.embedded.protocol import notifications as notes
 from restate_cli.embedded.protocol.framing import MessageType as T
 from restate_cli.embedded.store import Store, now_ms
@@ -23,8 +25,13 @@ async def run(store: Store, transact: Callable[[Callable[[Tx], Any]], Any], wake
         due = store.next_timer_due()
         now = now_ms()
         if due is not None and due <= now:
-            for timer in store.due_timers(now):
-                transact(lambda tx, timer=timer: fire(tx, *timer))
+            try:
+                for timer in store.due_timers(now):
+                    transact(lambda tx, timer=timer: fire(tx, *timer))
+            except sqlite3.Error as e:
+                if storage_error(e) is None:
+                    raise
+                await asyncio.sleep(1.0)  # a full disk: the timers fire once it has room
             continue
         timeout = None if due is None else (due - now) / 1000
         with contextlib.suppress(TimeoutError):

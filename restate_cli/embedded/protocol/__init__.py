@@ -8,6 +8,7 @@
     notifications   every notification the runtime writes, and a decoder for stored ones
     journal_view    sys_journal's entry_type, entry_json and entry_lite_json
     awakeables      ``sign_1…`` awakeable ids
+    jsonbody        JSON read as restate-server's serde_json reads it (request bodies, manifests)
 
 Import from here; the submodules are an implementation detail.
 """

@@ -9,7 +9,7 @@ request, and reads the SDK's frames until End, Suspension or Error (an SDK in BI
 mode suspends when its input has ended and it needs a completion).
 
     DiscoveryError   discovery failed, or the deployment cannot be used; ``code`` is
-                     restate's META code for it
+                     restate's error code for it
     AttemptFailed    an attempt failed in transport or framing; always worth a retry
 """
 
@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
-from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder
+from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder, jsonbody
 from restate_cli.embedded.protocol.http2 import Http2Error, Pool
 from restate_cli.embedded.protocol.manifest import (
     HandlerInput,
@@ -39,6 +38,7 @@ from restate_cli.embedded.protocol.manifest import (
     parse_manifest,
 )
 from restate_cli.http1 import ConnectionPool, HttpError, Response
+from restate_cli.limits import MAX_MANIFEST_BYTES, MAX_RESPONSE_BYTES, TooLarge, read_httpx
 
 __all__ = [
     "ACCEPT_MANIFESTS",
@@ -62,7 +62,10 @@ MAX_PROTOCOL_VERSION = 7
 _MANIFEST_TYPES = {f"application/vnd.restate.endpointmanifest.v{v}+json": v for v in range(1, 5)}
 ACCEPT_MANIFESTS = ", ".join(_MANIFEST_TYPES)
 """The Accept header restate-server sends to ``/discover``: manifest v1 to v4."""
-
+DISCOVERY_SECONDS = float(os.environ.get("RESTATE_CLI_DISCOVERY_TIMEOUT_SECONDS", "30"))
+"""How long a discovery may take in all (restate-server 1.7 has no such bound: an endpoint
+that trickles its manifest holds the registration open for as long as it trickles)."""
+_ERROR_BODY_BYTES = 4096  # of a failed discovery's body, for the message
 
 HTTP_2 = "HTTP/2.0"
 HTTP_1_1 = "HTTP/1.1"
@@ -70,21 +73,13 @@ HTTP_1_1 = "HTTP/1.1"
 PROTOCOL_TYPES = {"BIDI_STREAM": "BidiStream", "REQUEST_RESPONSE": "RequestResponse"}
 """A deployment's ``protocol_type``, from the protocolMode of its manifest."""
 
-MAX_MANIFEST_BYTES = 16 << 20
-"""A ``/discover`` response over HTTP/2 (manifests are kilobytes)."""
-MAX_RESPONSE_BYTES = 128 << 20
-"""An SDK's answer to one attempt over HTTP/2 (restate-server's default message size limit
-is 32 MiB per message)."""
-DISCOVERY_SECONDS = float(os.environ.get("RESTATE_CLI_DISCOVERY_TIMEOUT_SECONDS", "30"))
-"""How long a discovery over HTTP/2 may take in all (restate-server 1.7 has no such bound: an
-endpoint that trickles its manifest holds the registration open for as long as it trickles)."""
-
 
 class DiscoveryError(Exception):
-    """Discovery failed, or the deployment speaks no protocol version the runtime can use;
-    ``code`` is the META code restate-server answers such a failure with."""
+    """Discovery failed, or the deployment speaks no protocol version the runtime can use.
+    ``code`` is the restate error code of the answer (restate gives none to a manifest it
+    cannot decode)."""
 
-    def __init__(self, message: str, code: str = "META0003") -> None:
+    def __init__(self, message: str, code: str | None = "META0003") -> None:
         super().__init__(message)
         self.code = code
 
@@ -94,14 +89,20 @@ class AttemptFailed(Exception):
 
     ``message`` is meant for the user (the "last failure" of the invocation);
     ``retry_after`` is the server's Retry-After in seconds, if it sent one; ``frames`` are
-    the complete frames that arrived before the failure (commands to store before retrying).
+    the complete frames that arrived before the failure (commands to store before retrying);
+    ``code`` is restate's error code for it.
     """
 
     def __init__(
-        self, message: str, retry_after: float | None = None, frames: list[Frame] | None = None
+        self,
+        message: str,
+        retry_after: float | None = None,
+        frames: list[Frame] | None = None,
+        code: str = "RT0006",
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
         self.retry_after = retry_after
         self.frames = frames or []
 
@@ -125,20 +126,28 @@ async def discover(
     deadline: float | None = None,
     use_http_11: bool = False,
 ) -> Manifest:
-    """``GET {uri}/discover`` over HTTP/2, or HTTP/1.1 with ``use_http_11``, and parse the
-    manifest. ``timeout`` bounds the connect and each wait for data; over HTTP/2,
-    ``deadline`` (default ``DISCOVERY_SECONDS``) bounds the whole exchange and the body may
-    hold ``MAX_MANIFEST_BYTES``."""
+    """``GET {uri}/discover`` over HTTP/2, or over HTTP/1.1 with ``use_http_11``, and parse
+    the manifest.
+
+    ``timeout`` bounds the connect and each wait for data, ``deadline`` (default
+    ``DISCOVERY_SECONDS``) the whole exchange; the body may hold ``MAX_MANIFEST_BYTES``.
+    """
     url = f"{uri.rstrip('/')}/discover"
+    _check_address(url)
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
-    if use_http_11:
-        r = await _fetch_http1(uri, url, request_headers, timeout)
-    else:
-        deadline = DISCOVERY_SECONDS if deadline is None else deadline
-        r = await _fetch_http2(uri, url, request_headers, timeout, deadline)
+    deadline = DISCOVERY_SECONDS if deadline is None else deadline
+    fetch = _fetch_http1 if use_http_11 else _fetch_http2
+    try:
+        async with asyncio.timeout(deadline):
+            r = await fetch(uri, url, request_headers, timeout)
+    except TimeoutError:
+        raise DiscoveryError(f"discovery at {url} did not complete within {deadline:g}s") from None
+    except TooLarge as e:
+        raise DiscoveryError(str(e)) from None
+    body = r.body
     if r.status != 200:
         hint = " (is the SDK endpoint served at this path?)" if r.status == 404 else ""
-        text = r.body.decode(errors="replace")
+        text = body[:_ERROR_BODY_BYTES].decode(errors="replace")
         raise DiscoveryError(f"{url} answered {_status(r.status)}{hint}{_body_hint(text)}")
     content_type = r.headers.get("content-type", "")
     version = _MANIFEST_TYPES.get(content_type)
@@ -147,9 +156,14 @@ async def discover(
             f"{url} answered with content-type {content_type!r}, not an endpoint manifest v1-v4"
         )
     try:
-        doc = json.loads(r.body)
-    except ValueError as e:
-        raise DiscoveryError(f"{url} returned invalid JSON: {e}") from None
+        doc = jsonbody.parse(body, buffered=True)
+    except jsonbody.JsonBodyError as e:
+        shown = body[:1000].decode(errors="replace")
+        raise DiscoveryError(
+            f"received a bad response from the SDK that cannot be decoded: {e.reason}. "
+            f"Discovery response: {shown}",
+            code=None,
+        ) from None
     try:
         manifest = parse_manifest(
             doc, sdk_version=r.headers.get("x-restate-server"), manifest_version=version
@@ -165,33 +179,50 @@ async def discover(
     return manifest
 
 
-async def _fetch_http1(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
-    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
-        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
-        try:
-            r = await client.get(url, headers=headers)
-        except httpx.TimeoutException:
-            raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
-        except httpx.RemoteProtocolError as e:
-            if "disconnected" in str(e).lower():
-                raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
-            raise DiscoveryError(  # restate-server's words and code for this case
-                f"[META0003] error when calling '{uri}': server possibly supports only HTTP/2, "
-                f"consider discovering without --use-http1.1.\nReason: {_describe(e)}"
-            ) from None
-        except httpx.HTTPError as e:
-            raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
-    return Response(r.status_code, dict(r.headers), r.content)
-
-
-async def _fetch_http2(
-    uri: str, url: str, headers: dict[str, str], timeout: float, deadline: float
-) -> Response:
+def _check_address(url: str) -> None:
+    """A URI the HTTP client could not use (httpx would even take port 99999 modulo 65536)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise DiscoveryError(f"cannot reach {url}: unsupported scheme '{parts.scheme}', use http or https")
     try:
-        async with Pool() as pool, asyncio.timeout(deadline):
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        raise DiscoveryError(f"cannot reach {url}: the port must be a number from 0 to 65535") from None
+
+
+async def _fetch_http1(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
+    """The response over HTTP/1.1: a manifest's worth, or the start of an error."""
+    try:
+        async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
+            client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
+            async with client.stream("GET", url, headers=headers) as r:
+                if r.status_code == 200:
+                    body = await read_httpx(r, MAX_MANIFEST_BYTES, f"the discovery response of {url}")
+                else:
+                    body = b""
+                    async for chunk in r.aiter_bytes():
+                        body += chunk
+                        if len(body) >= _ERROR_BODY_BYTES:
+                            break
+                return Response(r.status_code, dict(r.headers), body)
+    except httpx.TimeoutException:
+        raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
+    except httpx.RemoteProtocolError as e:
+        if "disconnected" in str(e).lower():
+            raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+        raise DiscoveryError(  # restate-server's words and code for this case
+            f"[META0003] error when calling '{uri}': server possibly supports only HTTP/2, "
+            f"consider discovering without --use-http1.1.\nReason: {_describe(e)}"
+        ) from None
+    except httpx.HTTPError as e:
+        raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+
+
+async def _fetch_http2(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
+    """The response over HTTP/2 (cleartext with prior knowledge for ``http://``)."""
+    try:
+        async with Pool() as pool:
             return await pool.request("GET", url, headers, timeout=timeout, max_body=MAX_MANIFEST_BYTES)
-    except TimeoutError:
-        raise DiscoveryError(f"discovery at {url} did not complete within {deadline:g}s") from None
     except Http2Error as e:
         if e.not_http2:
             raise DiscoveryError(  # restate-server's words and code for this case
@@ -199,6 +230,9 @@ async def _fetch_http2(
                 "consider discovery with --use-http1.1.",
                 code="META0014",
             ) from None
+        if e.too_large:
+            too_large = TooLarge(f"the discovery response of {url}", MAX_MANIFEST_BYTES)
+            raise DiscoveryError(str(too_large)) from None
         if e.timed_out:
             raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
         if e.connecting:
@@ -286,7 +320,7 @@ class DeploymentClient:
             else:
                 response = await self._pool.post(url, request_headers, body, timeout=timeout)
         except (HttpError, Http2Error) as e:
-            raise _transport_failure(e, content_type, version) from None
+            raise _transport_failure(e, content_type, version, timeout) from None
         except ValueError as e:
             raise AttemptFailed(f"cannot send an attempt to {url}: {e}") from None
         _check_head(response, content_type, version)
@@ -296,12 +330,21 @@ class DeploymentClient:
         return AttemptResult(frames, response.headers.get("x-restate-server"))
 
 
-def _transport_failure(e: HttpError | Http2Error, content_type: str, version: int) -> AttemptFailed:
+def _transport_failure(
+    e: HttpError | Http2Error, content_type: str, version: int, timeout: float | None = None
+) -> AttemptFailed:
     """What to report when the exchange broke off; keeps the frames that did arrive."""
     frames: list[Frame] = []
     if e.response is not None:
         _check_head(e.response, content_type, version)  # a bad head is the better reason
         frames = FrameDecoder().feed(e.partial)
+    if e.timed_out and not e.connecting and timeout is not None:
+        from restate_cli.durations import friendly
+
+        # The service's abort timeout: restate-server's words and code for it.
+        fired = friendly(round(timeout * 1000))
+        message = f"the invocation stream was closed after the 'abort timeout' ({fired}) fired."
+        return AttemptFailed(message, frames=frames, code="RT0001")
     return AttemptFailed(str(e), frames=frames)
 
 

@@ -57,6 +57,7 @@ from h2.errors import ErrorCodes
 from hpack import NeverIndexedHeaderTuple
 
 from restate_cli.http1 import Response
+from restate_cli.limits import TooLarge
 
 __all__ = ["Http2Error", "Pool", "Response", "Stream"]
 
@@ -669,7 +670,7 @@ class Pool:
                     size += len(data)
                     if size > max_body:
                         raise Http2Error(
-                            f"the response body is larger than {_size(max_body)}, the limit",
+                            str(TooLarge("the response body", max_body)),
                             too_large=True,
                             response=response,
                         )
@@ -789,10 +790,3 @@ def _code(code: int) -> str:
         return ErrorCodes(code).name
     except ValueError:
         return f"error code {code}"
-
-
-def _size(n: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size and n % size == 0:
-            return f"{n // size} {unit}"
-    return f"{n} bytes"

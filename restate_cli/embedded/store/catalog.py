@@ -96,6 +96,10 @@ class CatalogTables:
         c.execute("UPDATE services SET public = ? WHERE name = ?", (int(public), name))
         self._catalog_changed()
 
+    def set_service_manifest(self, c: Conn, name: str, manifest: dict[str, Any]) -> None:
+        c.execute("UPDATE services SET manifest = ? WHERE name = ?", (json.dumps(manifest), name))
+        self._catalog_changed()
+
     # -- kafka -----------------------------------------------------------------------
 
     def kafka_clusters(self) -> list[dict[str, Any]]:

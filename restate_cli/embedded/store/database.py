@@ -79,7 +79,8 @@ class Store(InvocationTables, JournalTables, CatalogTables):
         try:
             yield c
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:  # SQLite ends it itself on some errors (a full disk)
+                c.execute("ROLLBACK")
             raise
         else:
             c.execute("COMMIT")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -109,10 +110,50 @@ class InvocationTables:
         )
 
     def next_inbox_seq(self, c: Conn) -> int:
+        """One sequence for the inboxes' invocations and state changes, so they keep their order."""
         row = c.execute(
-            "SELECT IFNULL(MAX(inbox_seq), 0) + 1 FROM invocations WHERE inbox_seq IS NOT NULL"
+            "SELECT MAX(IFNULL((SELECT MAX(inbox_seq) FROM invocations WHERE inbox_seq IS NOT NULL), 0), "
+            "IFNULL((SELECT MAX(inbox_seq) FROM state_mutations), 0)) + 1"
         ).fetchone()
         return int(row[0])
+
+    def queue_state_mutation(
+        self, c: Conn, service: str, key: str, new_state: dict[bytes, bytes], version: str | None
+    ) -> None:
+        """A state change that waits in the key's inbox, behind the invocations already there."""
+        c.execute(
+            "INSERT INTO state_mutations (inbox_seq, service, service_key, version, new_state) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                self.next_inbox_seq(c),
+                service,
+                key,
+                version,
+                json.dumps({k.hex(): v.hex() for k, v in new_state.items()}),
+            ),
+        )
+
+    def take_state_mutations(
+        self, c: Conn, service: str, key: str, before_seq: int | None
+    ) -> list[tuple[dict[bytes, bytes], str | None]]:
+        """Remove and return the key's queued state changes that come before inbox position
+        ``before_seq`` (all of them when None), oldest first."""
+        limit = "" if before_seq is None else f" AND inbox_seq < {int(before_seq)}"
+        rows = c.execute(
+            "SELECT inbox_seq, new_state, version FROM state_mutations "
+            f"WHERE service = ? AND service_key = ?{limit} ORDER BY inbox_seq",
+            (service, key),
+        ).fetchall()
+        for seq, _, _ in rows:
+            c.execute("DELETE FROM state_mutations WHERE inbox_seq = ?", (seq,))
+        return [
+            ({bytes.fromhex(k): bytes.fromhex(v) for k, v in json.loads(state).items()}, version)
+            for _, state, version in rows
+        ]
+
+    def inbox_seq_of(self, c: Conn, inv_id: str) -> int | None:
+        row = c.execute("SELECT inbox_seq FROM invocations WHERE id = ?", (inv_id,)).fetchone()
+        return row[0] if row else None
 
     def inbox_head(self, c: Conn, service: str, key: str) -> str | None:
         row = c.execute(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from restate_cli.embedded.store import sysviews
 from restate_cli.embedded.store.rows import Conn
 
 MIGRATIONS: list[str] = [
@@ -187,7 +186,37 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX invocations_inbox_seq ON invocations (inbox_seq) WHERE inbox_seq IS NOT NULL;
     """,
+    # 3: state changes from the admin API that wait in a key's inbox behind its invocations
+    """
+    CREATE TABLE IF NOT EXISTS state_mutations (
+        inbox_seq INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        service_key TEXT NOT NULL,
+        version TEXT,
+        new_state TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS state_mutations_key ON state_mutations (service, service_key, inbox_seq);
+    """,
 ]
+
+
+class NewerSchema(Exception):
+    """The store was written by a newer restate-cli: its schema version is past ours."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(f"schema version {found}, newer than the {known} this restate-cli knows")
+        self.found = found
+        self.known = known
+
+
+def problem(e: sqlite3.Error) -> str | None:
+    """``"corrupt"`` or ``"read-only"`` when SQLite's error says the store is, else None."""
+    code = getattr(e, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return "corrupt"
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return "read-only"
+    return None
 
 
 def migrate(c: Conn) -> None:
@@ -195,6 +224,8 @@ def migrate(c: Conn) -> None:
     c.execute("BEGIN IMMEDIATE")
     try:
         version = c.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise NewerSchema(version, len(MIGRATIONS))
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in script.split(";"):
                 if statement.strip():
@@ -207,7 +238,7 @@ def migrate(c: Conn) -> None:
 
 
 def connect(path: Path, *, readonly: bool = False) -> Conn:
-    """A connection with WAL, a busy timeout, and the sys_* views available."""
+    """A connection with WAL and a busy timeout (``readonly``: one that cannot write)."""
     if readonly:
         conn = sqlite3.connect(
             f"file:{path}?mode=ro",
@@ -222,5 +253,4 @@ def connect(path: Path, *, readonly: bool = False) -> Conn:
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA case_sensitive_like = ON")
-    sysviews.install(conn)
     return conn

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import sqlite3
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -240,8 +241,8 @@ VIEW_COLUMNS = {
 }
 
 
-def _view(name: str) -> str:
-    """``CREATE TEMP VIEW`` for one of the invocation views."""
+def _invocation_view(name: str) -> str:
+    """The definition of one of the invocation views."""
     parts = []
     for column in VIEW_COLUMNS[name]:
         column, source = column if isinstance(column, tuple) else (column, column)
@@ -250,11 +251,14 @@ def _view(name: str) -> str:
             expr = f"CASE WHEN {INVOKER_VISIBLE} THEN {expr} END"
         parts.append(f"{expr} AS {column}")
     where = f" WHERE {INVOKER_VISIBLE}" if name == "sys_invocation_state" else ""
-    return f"CREATE TEMP VIEW {name} AS SELECT {', '.join(parts)} FROM invocations s{where}"
+    return f"SELECT {', '.join(parts)} FROM main.invocations s{where}"
 
 
-OTHER_VIEWS = [
-    """CREATE TEMP VIEW sys_journal AS SELECT
+# The definitions of the other views. Tables are qualified with ``main.``: a query's common
+# table expression of the same name (the official CLI's ``WITH invocations AS``) must not
+# stand in for them.
+OTHER_VIEWS = {
+    "sys_journal": """SELECT
       i.partition_key AS partition_key, j.invocation_id AS id, j.idx AS "index",
       restate_entry_type(j.msg_type) AS entry_type, restate_entry_name(j.msg_type, j.payload) AS name,
       NULL AS completed, NULL AS invoked_id, NULL AS invoked_target, NULL AS sleep_wakeup_at,
@@ -262,42 +266,42 @@ OTHER_VIEWS = [
       restate_entry_json(j.msg_type, j.payload, j.extra) AS entry_json,
       restate_entry_json(j.msg_type, j.payload, j.extra) AS entry_lite_json,
       restate_ts(j.appended_at) AS appended_at
-    FROM journal j JOIN invocations i ON i.id = j.invocation_id""",
-    """CREATE TEMP VIEW sys_journal_events AS SELECT
+    FROM main.journal j JOIN main.invocations i ON i.id = j.invocation_id""",
+    "sys_journal_events": """SELECT
       i.partition_key AS partition_key, e.invocation_id AS id,
       e.after_idx AS after_journal_entry_index, restate_ts(e.appended_at) AS appended_at,
       e.event_type AS event_type, e.event_json AS event_json
-    FROM journal_events e JOIN invocations i ON i.id = e.invocation_id""",
-    """CREATE TEMP VIEW sys_deployment AS SELECT
+    FROM main.journal_events e JOIN main.invocations i ON i.id = e.invocation_id""",
+    "sys_deployment": """SELECT
       d.id AS id, 'http' AS ty, d.uri AS endpoint, restate_ts(d.created_at) AS created_at,
       d.min_protocol_version AS min_service_protocol_version,
       d.max_protocol_version AS max_service_protocol_version,
-      (SELECT json_group_array(name) FROM services WHERE deployment_id = d.id) AS services
-    FROM deployments d""",
-    """CREATE TEMP VIEW sys_service AS SELECT
+      (SELECT json_group_array(name) FROM main.services WHERE deployment_id = d.id) AS services
+    FROM main.deployments d""",
+    "sys_service": """SELECT
       name AS name, revision AS revision, public AS public, ty AS ty, deployment_id AS deployment_id
-    FROM services""",
-    """CREATE TEMP VIEW sys_inbox AS SELECT
+    FROM main.services""",
+    "sys_inbox": """SELECT
       partition_key AS partition_key, service AS service_name, service_key AS service_key,
       id AS id, inbox_seq AS sequence_number, restate_ts(inboxed_at) AS created_at
-    FROM invocations WHERE status = 'inboxed'""",
-    """CREATE TEMP VIEW sys_keyed_service_status AS SELECT
+    FROM main.invocations WHERE status = 'inboxed'""",
+    "sys_keyed_service_status": """SELECT
       i.partition_key AS partition_key, l.service AS service_name, l.service_key AS service_key,
       l.invocation_id AS invocation_id
-    FROM locks l LEFT JOIN invocations i ON i.id = l.invocation_id""",
-    """CREATE TEMP VIEW state AS SELECT
+    FROM main.locks l LEFT JOIN main.invocations i ON i.id = l.invocation_id""",
+    "state": """SELECT
       0 AS partition_key, NULL AS scope, service AS service_name, service_key AS service_key,
       CAST(key AS TEXT) AS key, length(key) AS key_length,
       restate_utf8(value) AS value_utf8, value AS value, length(value) AS value_length
-    FROM kv_state""",
-    """CREATE TEMP VIEW sys_promise AS SELECT
+    FROM main.kv_state""",
+    "sys_promise": """SELECT
       0 AS partition_key, NULL AS scope, service AS service_name, service_key AS service_key,
       key AS key, completed AS completed, value AS completion_success_value,
       restate_utf8(value) AS completion_success_value_utf8,
       CASE WHEN failure_code IS NOT NULL THEN '[' || failure_code || '] ' || failure_message END
         AS completion_failure
-    FROM promises""",
-]
+    FROM main.promises""",
+}
 
 COLUMN_TYPES: dict[str, str] = {
     "partition_key": "UInt64",
@@ -374,6 +378,18 @@ def _native_ts(view_sql: str) -> str:
     return _RESTATE_TS.sub(r"strftime('%Y-%m-%dT%H:%M:%fZ', \1 / 1000.0, 'unixepoch')", view_sql)
 
 
+# Each view's definition lives in a view of a name no query can know, behind the public
+# name (``SELECT * FROM`` it): SQLite tells the authorizer which view a read of a store
+# table comes from by that name, and would give a query's common table expression named
+# ``sys_invocation`` the same name (embedded/sandbox.py).
+HIDDEN_PREFIX = f"restate_{secrets.token_hex(8)}_"
+
+
+def hidden(name: str) -> str:
+    """The name of the view that holds the definition of the system view ``name``."""
+    return HIDDEN_PREFIX + name
+
+
 def install(conn: sqlite3.Connection) -> None:
     """Register the helper functions and create the views on one connection."""
     conn.create_function("restate_ts", 1, ts, deterministic=True)
@@ -386,10 +402,10 @@ def install(conn: sqlite3.Connection) -> None:
     conn.create_function("starts_with", 2, lambda s, p: None if s is None or p is None else s.startswith(p))
     if not _has_table(conn, "invocations"):
         return  # a brand-new read-only database: nothing to view yet
-    for view in VIEW_COLUMNS:
-        conn.execute(_native_ts(_view(view)))
-    for view in OTHER_VIEWS:
-        conn.execute(_native_ts(view))
+    definitions = {name: _invocation_view(name) for name in VIEW_COLUMNS} | OTHER_VIEWS
+    for name, select in definitions.items():
+        conn.execute(f"CREATE TEMP VIEW {hidden(name)} AS {_native_ts(select)}")
+        conn.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {hidden(name)}")
     conn.execute("ATTACH DATABASE ':memory:' AS information_schema")
     conn.execute(
         "CREATE TABLE information_schema.tables (table_catalog TEXT, table_schema TEXT, "

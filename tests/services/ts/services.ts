@@ -1,10 +1,11 @@
 // Test services written with the TypeScript SDK, the way its documentation writes them
-// (named Ts… so that they sit beside the Python test services on one runtime).
+// (named unlike the Python test services that share a runtime with them, so that those
+// keep their names and the typo suggestions the tests expect for them).
 // Node.js 22 runs this file as it is (type annotations are stripped); see serve.ts.
 import * as restate from "@restatedev/restate-sdk";
 
 export const greeter = restate.service({
-  name: "TsGreeter",
+  name: "Hello",
   handlers: {
     greet: async (_ctx: restate.Context, name: string): Promise<string> => `Hello ${name}!`,
     sleepy: async (ctx: restate.Context, ms: number): Promise<string> => {
@@ -15,7 +16,7 @@ export const greeter = restate.service({
 });
 
 export const counter = restate.object({
-  name: "TsCounter",
+  name: "Tally",
   handlers: {
     add: async (ctx: restate.ObjectContext, n: number): Promise<number> => {
       const total = ((await ctx.get<number>("count")) ?? 0) + n;
@@ -29,7 +30,7 @@ export const counter = restate.object({
 });
 
 export const caller = restate.service({
-  name: "TsCaller",
+  name: "Relay",
   handlers: {
     call: async (ctx: restate.Context, name: string): Promise<string> =>
       `called: ${await ctx.serviceClient(greeter).greet(name)}`,
@@ -43,7 +44,7 @@ export const caller = restate.service({
 });
 
 export const waiter = restate.object({
-  name: "TsWaiter",
+  name: "Latch",
   handlers: {
     // Waits for an awakeable, whose id it keeps in its state for the test to read.
     wait: async (ctx: restate.ObjectContext): Promise<string> => {
@@ -58,7 +59,7 @@ export const waiter = restate.object({
 });
 
 export const approval = restate.workflow({
-  name: "TsApproval",
+  name: "Signoff",
   handlers: {
     run: async (ctx: restate.WorkflowContext, order: string): Promise<string> =>
       `${order}: ${await ctx.promise<string>("decision")}`,
@@ -75,7 +76,7 @@ export const approval = restate.workflow({
 const attempts = new Map<string, number[]>();
 
 export const flaky = restate.service({
-  name: "TsFlaky",
+  name: "Flaky",
   options: { retryPolicy: { initialInterval: 300, exponentiationFactor: 2, maxInterval: 5000 } },
   handlers: {
     // Fails `times` times, then answers with the pauses the runtime made between attempts.
@@ -93,7 +94,7 @@ export const flaky = restate.service({
 });
 
 export const tree = restate.service({
-  name: "TsTree",
+  name: "Chain",
   handlers: {
     // Calls itself `depth` levels down; the leaf waits for an awakeable nobody resolves.
     node: async (ctx: restate.Context, depth: number): Promise<string> => {
