@@ -10,12 +10,11 @@ Every scenario asserts the same results, statuses and journals on both runtimes.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from support.backend import Backend, unique
+from support.backend import Backend, unique, wait_for
 from support.processes import NodeService
 
 
@@ -81,20 +80,6 @@ def ts(backend: Backend, node_services: dict[str, NodeService], mode: str) -> Ts
 def journal(b: Backend, inv: str) -> list[str]:
     rows = b.query(f"SELECT index, entry_type FROM sys_journal WHERE id = '{inv}' ORDER BY index")
     return [r["entry_type"] for r in rows]
-
-
-def attach(b: Backend, inv: str) -> httpx.Response:
-    return httpx.get(f"{b.ingress_url}/restate/invocation/{inv}/attach", timeout=30)
-
-
-def wait_for(fn, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_the_deployment_is_recorded_as_it_was_discovered(ts: Ts) -> None:
@@ -177,7 +162,7 @@ def test_awakeable_resolved_through_the_ingress(ts: Ts) -> None:
         timeout=10,
     )
     assert r.status_code == 202
-    out = attach(ts.b, inv)
+    out = ts.b.attach(inv)
     assert out.status_code == 200 and out.json() == "got yes"
     assert journal(ts.b, inv) == [
         "Command: Input", "Command: SetState", "Notification: Signal", "Command: Output",
@@ -207,7 +192,7 @@ def test_retries_with_backoff(ts: Ts) -> None:
     row = ts.b.wait(inv, lambda r: r is not None and r["status"] == "backing-off", what="backing-off")
     assert row["retry_count"] >= 1 and row["last_failure_error_code"] == "RT0007"
     assert row["last_failure"].startswith("[500 Internal] failure 1 of 2\nError: failure 1 of 2\n")
-    out = attach(ts.b, inv)
+    out = ts.b.attach(inv)
     assert out.status_code == 200
     result = out.json()
     assert result["failures"] == 2
