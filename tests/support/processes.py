@@ -199,7 +199,11 @@ class ServiceProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_http(f"http://127.0.0.1:{self.port}/health", 30, self.proc)
+        try:
+            wait_http(f"http://127.0.0.1:{self.port}/health", 30, self.proc)
+        except RuntimeError:
+            stop(self.proc)  # nothing outlives a start that failed
+            raise
         return self
 
     def stop(self) -> None:
@@ -242,7 +246,11 @@ class NodeService:
             stderr=subprocess.STDOUT,
             env=env,
         )
-        _wait_port(self.port, 30, self.proc)
+        try:
+            _wait_port(self.port, 30, self.proc)
+        except RuntimeError:
+            stop(self.proc)
+            raise
         return self
 
     def stop(self) -> None:
