@@ -51,7 +51,7 @@ def target(backend: Backend) -> dict[str, str]:
 
 
 def test_version_and_completion_load_no_pydantic(backend: Backend, home: Path) -> None:
-    env = clean_env(home, target(backend))
+    env = clean_env(home, {**target(backend), "RESTATE_CLI_COMPLETE_TIMEOUT_MS": "5000"})  # a busy machine
     assert imported(["--version"], env)[::2] == (0, "[]")
     for spec in (["invocation", ""], ["service", ""], ["deployment", ""], ["subscription", ""]):
         code, out, heavy = imported(["__complete", *spec], env)
