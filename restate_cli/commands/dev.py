@@ -13,6 +13,7 @@ from restate_cli.errors import CliError, UsageError
 
 if TYPE_CHECKING:
     from restate_cli.app import Runtime
+    from restate_cli.embedded.engine.policy import Timeouts
 
 
 def dev_cmd(
@@ -29,6 +30,20 @@ def dev_cmd(
         False,
         "--reset",
         help="Start over from an empty store (asks first; with --demo, sends the traffic again)",
+    ),
+    inactivity_timeout: str = typer.Option(
+        "1m",
+        "--inactivity-timeout",
+        metavar="DURATION",
+        help="A streaming attempt with no traffic this long is asked to suspend (0: every attempt "
+        "request/response); a service's own setting wins",
+    ),
+    abort_timeout: str = typer.Option(
+        "10m",
+        "--abort-timeout",
+        metavar="DURATION",
+        help="How long an attempt may still take once asked to end, before it is aborted and "
+        "retried; a service's own setting wins",
     ),
 ) -> None:
     """Run the embedded Restate-compatible runtime (admin API and ingress on loopback).
@@ -52,6 +67,7 @@ def dev_cmd(
     for port, flag in ((admin_port, "--admin-port"), (ingress_port, "--ingress-port")):
         if not 0 <= port <= 65535:
             raise UsageError(f"{flag} must be between 0 and 65535")
+    timeouts = _timeouts(inactivity_timeout, abort_timeout)
     if random_ports:
         admin_port = ingress_port = 0
     busy = serving_message(settings.data_dir)
@@ -96,6 +112,7 @@ def dev_cmd(
                 ingress_port=ingress_port,
                 on_log=log,
                 on_ready=ready,
+                timeouts=timeouts,
             )
         )
     except DevError as e:
@@ -127,3 +144,19 @@ def _reset(rt: Runtime, data_dir: Path) -> None:
         wipe_store(data_dir)
     finally:
         lock.release()
+
+
+def _timeouts(inactivity: str, abort: str) -> Timeouts:
+    """The ``--inactivity-timeout`` and ``--abort-timeout`` durations, checked."""
+    from restate_cli.durations import DurationError, parse_ms
+    from restate_cli.embedded.engine.policy import Timeouts
+
+    values = {}
+    for flag, text in (("--inactivity-timeout", inactivity), ("--abort-timeout", abort)):
+        try:
+            values[flag] = parse_ms(text)
+        except DurationError as e:
+            raise UsageError(f"{flag}: {e}") from None
+    if values["--abort-timeout"] <= 0:
+        raise UsageError("--abort-timeout must be more than 0")
+    return Timeouts(inactivity_ms=values["--inactivity-timeout"], abort_ms=values["--abort-timeout"])

@@ -15,6 +15,7 @@ from typing import Any
 
 import uvicorn
 
+from restate_cli.embedded.engine.policy import Timeouts
 from restate_cli.embedded.locate import DevLock, serving_message
 from restate_cli.embedded.runtime import Runtime
 
@@ -113,9 +114,11 @@ async def serve(
     ingress_port: int = 8080,
     on_log: Callable[[int, str], None] | None = None,
     on_ready: Callable[[str, str], object] | None = None,
+    timeouts: Timeouts | None = None,
 ) -> None:
     """Run until SIGINT or SIGTERM (see ``GRACE_SECONDS``). ``on_log(level, line)``: the
-    engine's log lines, at ``logging`` levels (what the stop says is a warning)."""
+    engine's log lines, at ``logging`` levels (what the stop says is a warning);
+    ``timeouts``: the attempts' defaults, where a service sets none."""
     from restate_cli.embedded.api import admin_api
     from restate_cli.embedded.api.ingress_api import Ingress
 
@@ -135,6 +138,8 @@ async def serve(
         rt = Runtime(data_dir, active=True)
         rt.ingress_url = ingress_url
         rt.engine.on_log = on_log
+        if timeouts is not None:
+            rt.engine.timeouts = timeouts
         admin_app = admin_api.build(rt)
         admin_app.abandoned = asyncio.Event()
         servers = [_server(admin_app, admin_sock), _server(Ingress(rt), ingress_sock)]

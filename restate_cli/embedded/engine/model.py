@@ -38,15 +38,17 @@ class Result:
 class Attempt(NamedTuple):
     """An attempt ready to send: the invocation as marked in flight, the request body
     (Start, then the journal: ``known`` entries), the deployment's URI, the protocol
-    version, and how the exchange runs: request/response, or a bidirectional stream
-    (``bidi``) that closes its input after ``inactivity`` seconds without traffic. The
-    abort timeout (seconds) bounds every wait for the deployment once the input is closed."""
+    version, whether the deployment speaks HTTP/2 (else HTTP/1.1), and how the exchange
+    runs: request/response, or a bidirectional stream (``bidi``) that closes its input after
+    ``inactivity`` seconds without traffic. The abort timeout (seconds) bounds every wait for
+    the deployment once the input is closed."""
 
     inv: Inv
     body: bytes
     uri: str
     version: int
     timeout: float
+    http2: bool = False
     known: int = 0
     bidi: bool = False
     inactivity: float = 0.0

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
 
+from restate_cli.durations import friendly
 from restate_cli.embedded.engine.attempt import failed, finished, streamed
 from restate_cli.embedded.engine.model import Attempt, AttemptError, Tx
 from restate_cli.embedded.protocol.framing import FrameDecoder
@@ -65,6 +66,7 @@ async def exchange(client: Any, attempt: Attempt, outbox: Outbox, transact: Tran
             version=version,
             invocation_id=inv.id,
             key=inv.service_key if inv.keyed else None,
+            body=attempt.body,
             timeout=attempt.timeout,
         )
     except AttemptFailed as e:
@@ -88,8 +90,7 @@ async def _run(
     from restate_cli.embedded.protocol.deployment_client import AttemptFailed
 
     inv, version = attempt.inv, attempt.version
-    last_traffic = time.monotonic()
-    await stream.send(attempt.body)
+    last_traffic = time.monotonic()  # Start and the journal went with the request head
 
     async def write() -> None:
         nonlocal last_traffic
@@ -119,9 +120,10 @@ async def _run(
                 writer.result()  # sending failed: raise why
             if reading not in done:
                 if abort_at is not None and time.monotonic() >= abort_at:
+                    fired = friendly(round(attempt.timeout * 1000))
                     raise AttemptFailed(
-                        "the deployment did not finish the attempt within the abort timeout "
-                        f"({attempt.timeout:g}s)"
+                        f"the invocation stream was closed after the 'abort timeout' ({fired}) fired.",
+                        code="RT0001",
                     )
                 if abort_at is None and time.monotonic() - last_traffic >= attempt.inactivity:
                     await close_input()  # inactive: the SDK suspends when it sees the input closed
@@ -146,4 +148,4 @@ async def _run(
 
 
 def _error(e: Any) -> AttemptError:
-    return AttemptError(500, e.message, "RT0006")
+    return AttemptError(500, e.message, e.code or "RT0006")
