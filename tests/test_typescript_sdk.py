@@ -55,11 +55,12 @@ class Ts:
     def blocked(self) -> str:
         """The status of an invocation that waits for something.
 
-        restate-server keeps the stream of a bidirectional deployment open while the
-        handler waits (``running``) until the inactivity timeout (1 minute) suspends it.
-        The embedded runtime exchanges every attempt request/response for now, so the SDK
-        suspends at once (``suspended``)."""
-        return "running" if self.mode.bidi and not self.b.embedded else "suspended"
+        Both runtimes keep the stream of a bidirectional deployment over HTTP/2 open while
+        the handler waits (``running``) until the inactivity timeout (1 minute) suspends it.
+        Over HTTP/1.1 restate-server streams too; the embedded runtime exchanges those
+        attempts request/response, so the SDK suspends at once (``suspended``)."""
+        streams = self.mode.bidi and not (self.b.embedded and self.mode.http11)
+        return "running" if streams else "suspended"
 
 
 @pytest.fixture

@@ -213,14 +213,17 @@ def apply_frames(tx: Tx, inv: Inv, version: int, frames: list[Any], *, final: bo
             fresh = tx.get(inv.id)
             if fresh is not None:
                 retry(tx, fresh, AttemptError(571, f"protocol violation: {e}", "RT0012"))
-            return
+            return True
+    if not final:
+        return False
     fresh = tx.get(inv.id)
-    if final and fresh is not None:
+    if fresh is not None:
         retry(
             tx,
             fresh,
             AttemptError(571, "the SDK closed the stream without End, Suspension or Error", "RT0012"),
         )
+    return True
 
 
 def end(tx: Tx, inv_id: str, stored: bytes | None = None) -> None:

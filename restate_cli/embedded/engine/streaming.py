@@ -115,7 +115,11 @@ async def _run(
     try:
         while True:
             deadline = last_traffic + attempt.inactivity if abort_at is None else abort_at
-            done, _ = await asyncio.wait([reading, writer], timeout=max(deadline - time.monotonic(), 0))
+            done, _ = await asyncio.wait(
+                [reading, writer],
+                timeout=max(deadline - time.monotonic(), 0),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             if writer in done and not writer.cancelled():
                 writer.result()  # sending failed: raise why
             if reading not in done:
