@@ -214,7 +214,7 @@ _restate_cli_node() {
         ;;
     'dev')
         _rc_flags='--random-ports --demo --reset -h --help'
-        _rc_vopts='--admin-port --ingress-port'
+        _rc_vopts='--admin-port --ingress-port --inactivity-timeout --abort-timeout'
         ;;
     'config')
         _rc_cmds='list-environments use-environment view edit'

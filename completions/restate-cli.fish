@@ -179,7 +179,7 @@ function __restate_cli_node
             set __restate_cli_args '24'
         case 'dev'
             set __restate_cli_flags '--random-ports:Listen on free ports chosen by the system' '--demo:Also serve sample services, and send them traffic in every status once' '--reset:Start over from an empty store (asks first; with --demo, sends the traffic again)' '-h:Show this message and exit' '--help:Show this message and exit'
-            set __restate_cli_vopts '--admin-port:Admin API port (0: any free port)' '--ingress-port:Ingress port (0: any free port)'
+            set __restate_cli_vopts '--admin-port:Admin API port (0: any free port)' '--ingress-port:Ingress port (0: any free port)' '--inactivity-timeout:A streaming attempt with no traffic this long is asked to suspend (0: every attempt request/response); a service\'s own setting wins' '--abort-timeout:How long an attempt may still take once asked to end, before it is aborted and retried; a service\'s own setting wins'
         case 'config'
             set __restate_cli_cmds 'list-environments:List the environments of the config file, marking the current one' 'use-environment:Make NAME the current environment (written to the environment file)' 'view:Print the config file (tokens shown as ***); --json prints it parsed' 'edit:Edit the config file in $EDITOR; the change is checked (TOML) and shown before it is saved'
             set __restate_cli_aliases 'list-env:list-environments' 'use-env:use-environment'

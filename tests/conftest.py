@@ -16,7 +16,11 @@ from support.cli import Result, clean_env, run_in_process, run_subprocess
 from support.kafka import CLUSTER, KafkaBackend, TansuBroker, static_cluster_config
 from support.processes import EmbeddedRuntime, NodeService, RestateServer, ServiceProcess
 
-SERVER_VERSIONS = [v for v in os.environ.get("RESTATE_TEST_SERVERS", "1.7.12,1.6.2,embedded").split(",") if v]
+SERVER_VERSIONS = [
+    v
+    for v in os.environ.get("RESTATE_TEST_SERVERS", "1.7.12,1.6.2,embedded,embedded-streaming").split(",")
+    if v
+]
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +38,22 @@ def backend(
 ) -> Iterator[Backend]:
     """A real restate-server of each pinned version, and the embedded runtime (served by
     ``restate-cli dev``), with the test services registered."""
-    if request.param == "embedded":
-        runtime = EmbeddedRuntime(tmp_path_factory.mktemp("embedded")).start()
-        b = Backend("embedded", "1.7.12", runtime.admin_url, runtime.ingress_url, runtime.data_dir)
+    if request.param.startswith("embedded"):
+        # embedded-streaming: the Python services registered over HTTP/2 (hypercorn speaks
+        # h2c), where the SDK declares BIDI_STREAM and every attempt is a stream; a waiting
+        # handler's stream is closed after 1 s without traffic (not 1 min), so that it
+        # suspends within the time the scenarios wait for that
+        streaming = request.param == "embedded-streaming"
+        args = ("--inactivity-timeout", "1s") if streaming else ()
+        runtime = EmbeddedRuntime(tmp_path_factory.mktemp(request.param)).start(args=args)
+        b = Backend(
+            "embedded",
+            "1.7.12",
+            runtime.admin_url,
+            runtime.ingress_url,
+            runtime.data_dir,
+            streaming=streaming,
+        )
         b.register(services.url)
         yield b
         runtime.stop()

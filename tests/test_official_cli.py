@@ -117,7 +117,8 @@ def test_services_state_and_sql(restate, backend: Backend) -> None:
     assert "Counter" in r.stdout and "virtual object" in r.stdout
     r = restate("svc", "describe", "Counter")
     assert r.returncode == 0, r.stderr
-    assert "JSON integer" in r.stdout and "Request/Response" in r.stdout
+    mode = "Bidi" if backend.streaming else "Request/Response"
+    assert "JSON integer" in r.stdout and mode in r.stdout
     r = restate("svc", "config", "view", "Counter")
     assert r.returncode == 0 and "Max attempts:" in r.stdout, r.stderr
     key = unique("s")

@@ -139,10 +139,9 @@ def test_the_python_sdk_runs_over_http2(backend: Backend, hypercorn: ServiceProc
     lines = [line for line in hypercorn.access_log.read_text().splitlines() if "/invoke/" in line]
     assert any("POST /invoke/Proto/caller 2" in line for line in lines), lines
     assert any("POST /invoke/Proto/greet 2" in line for line in lines), lines
-    # restate-server keeps the stream open through the sleep; the embedded runtime, request/
-    # response for now, lets the SDK suspend and sends a second attempt
+    # both runtimes keep the stream open through the sleep: one attempt, no replay
     sleeps = [line for line in lines if "POST /invoke/Proto/sleepy 2" in line]
-    assert len(sleeps) == (2 if backend.embedded else 1), lines
+    assert len(sleeps) == 1, lines
     assert not [line for line in lines if " 1.1" in line], lines
 
 

@@ -21,6 +21,7 @@ class Backend:
     admin_url: str
     ingress_url: str
     data_dir: Path | None = None  # set for the embedded runtime
+    streaming: bool = False  # the test services registered over HTTP/2: bidirectional attempts
 
     @property
     def embedded(self) -> bool:
@@ -32,7 +33,10 @@ class Backend:
 
     # -- admin ---------------------------------------------------------------------------
 
-    def register(self, uri: str, *, use_http_11: bool = True) -> dict:
+    def register(self, uri: str, *, use_http_11: bool | None = None) -> dict:
+        """Register ``uri`` (over HTTP/1.1, request/response, unless this backend streams)."""
+        if use_http_11 is None:
+            use_http_11 = not self.streaming
         r = httpx.post(
             f"{self.admin_url}/deployments",
             json={"uri": uri, "use_http_11": use_http_11, "force": True},

@@ -127,7 +127,8 @@ class EmbeddedRuntime:
     admin_url: str = ""
     ingress_url: str = ""
 
-    def start(self, env: dict[str, str] | None = None) -> EmbeddedRuntime:
+    def start(self, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> EmbeddedRuntime:
+        """Start it (``args``: more options for ``dev``)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         clean = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
         clean.update(env or {})
@@ -135,7 +136,7 @@ class EmbeddedRuntime:
         clean.setdefault("RESTATE_CLI_QUERY_TIMEOUT_SECONDS", "5")
         log = (self.data_dir / "dev.log").open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "restate_cli", "dev", "--random-ports"],
+            [sys.executable, "-m", "restate_cli", "dev", "--random-ports", *args],
             stdout=subprocess.PIPE,
             stderr=log,
             env=clean,
