@@ -68,7 +68,9 @@ def test_list_filter_default_and_order() -> None:
         " WHERE inv.target_service_name IN ('A', 'B''') AND inv.target_service_key IN ('k')"
         " AND inv.status IN ('running')"
     )
-    assert sql.ListFilter().where() == " WHERE inv.status != 'completed'"
+    assert sql.ListFilter().where() == (
+        " WHERE inv.status IN ('pending', 'scheduled', 'ready', 'running', 'backing-off', 'suspended', 'paused')"
+    )
     assert sql.ListFilter(all=True).where() == ""
     assert "inv.completion_result = 'failure'" in sql.ListFilter(completion_result="failure").where()
 

@@ -185,6 +185,20 @@ class InvocationTables:
         row = self.conn.execute("SELECT MIN(due_at) FROM timers").fetchone()
         return row[0]
 
+    def next_expiry(self) -> int | None:
+        """When the first completed invocation's retention ends."""
+        row = self.conn.execute("SELECT MIN(expires_at) FROM invocations WHERE status = 'completed'").fetchone()
+        return row[0]
+
+    def expired(self, c: Conn, now: int, limit: int) -> list[str]:
+        """Up to ``limit`` completed invocations whose retention ended by ``now``, oldest first."""
+        rows = c.execute(
+            "SELECT id FROM invocations WHERE status = 'completed' AND expires_at <= ? "
+            "ORDER BY expires_at LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def delete_timer(self, c: Conn, timer_id: int) -> bool:
         return c.execute("DELETE FROM timers WHERE id = ?", (timer_id,)).rowcount == 1
 
