@@ -101,7 +101,9 @@ def exercise(node: RestateServer, other: RestateServer, home: Path, broker: Tans
     assert r.code == 0, r
     r = cli_at(other.admin_url, home)("kafka-clusters", "list")
     assert r.code == 0 and name in r.out, r
-    r = cli("-y", "-q", "subscriptions", "create", f"kafka://{name}/{unique('t')}", "service://KafkaSink/record")
+    r = cli(
+        "-y", "-q", "subscriptions", "create", f"kafka://{name}/{unique('t')}", "service://KafkaSink/record"
+    )
     assert r.code == 0, r
     sub = r.out.strip()
     r = cli_at(other.admin_url, home)("subscriptions", "list")
@@ -112,7 +114,9 @@ def exercise(node: RestateServer, other: RestateServer, home: Path, broker: Tans
     assert r.code == 0 and name not in r.out, r
 
 
-def test_every_node_answers_every_command(cluster: RestateCluster, home: Path, kafka_broker: TansuBroker) -> None:
+def test_every_node_answers_every_command(
+    cluster: RestateCluster, home: Path, kafka_broker: TansuBroker
+) -> None:
     health = httpx.get(f"{cluster.nodes[0].admin_url}/cluster-health", timeout=10).json()
     assert health["metadata_cluster_health"]["members"] == [1, 2, 3], health  # replicated metadata
     for i, node in enumerate(cluster.nodes):

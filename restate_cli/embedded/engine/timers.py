@@ -17,7 +17,6 @@ from restate_cli.embedded.protocol import notifications as notes
 from restate_cli.embedded.protocol.framing import MessageType as T
 from restate_cli.embedded.store import Store, now_ms
 
-
 # Expired invocations removed per transaction: small enough that calls in between wait for
 # a few milliseconds at most, however many expire at once.
 SWEEP_BATCH = 64

@@ -187,8 +187,8 @@ class InvocationTables:
 
     def next_expiry(self) -> int | None:
         """When the first completed invocation's retention ends."""
-        row = self.conn.execute("SELECT MIN(expires_at) FROM invocations WHERE status = 'completed'").fetchone()
-        return row[0]
+        sql = "SELECT MIN(expires_at) FROM invocations WHERE status = 'completed'"
+        return self.conn.execute(sql).fetchone()[0]
 
     def expired(self, c: Conn, now: int, limit: int) -> list[str]:
         """Up to ``limit`` completed invocations whose retention ended by ``now``, oldest first."""
