@@ -333,6 +333,7 @@ class Scale(Bench):
             checkpoint(db)
             before = store_bytes(db)
             dev, _ = self.timed_dev("dev-retention", data)
+            dev.register(service_uri)
             result: dict = {}
             url = dev.ingress_url
             load = threading.Thread(target=lambda u=url, out=result: out.update(self.load(u, 0.2)))
@@ -428,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.notes.append(f"The store's file: {total / 1e6:,.0f} MB for {size.total:,} invocations.")
         empty = work / "empty"
         dev = bench.startup(data, empty)
+        dev.register(service_uri)  # a kept store knows the SDK service of the run that built it
         bench.cli(dev, ours_cmd, cli_bin, data)
         rss_after_reads = rss_mb(dev.proc.pid)
         empty_dev = start_dev(procs, "dev-empty", empty, home)

@@ -170,6 +170,7 @@ def preview_with_rich(io: IO, refs, opts: OutputOptions) -> str:
     """The bulk preview table drawn by rich (how it was drawn before the direct writer)."""
     from rich.text import Text
 
+    from restate_cli.render import bulk
     from restate_cli.render.output import new_table
 
     table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
@@ -179,6 +180,7 @@ def preview_with_rich(io: IO, refs, opts: OutputOptions) -> str:
     console.print(table)
     if len(refs) > 500:
         console.print(f"And {len(refs) - 500} other invocations...")
+        console.print(bulk.status_summary(refs), soft_wrap=True)
     console.print()
     return io.out.getvalue()
 
