@@ -50,9 +50,11 @@ from run import (  # noqa: E402
     binaries,
     clean_env,
     machine,
+    ratio_at_most,
     rss_mb,
     say,
     start_dev,
+    start_server,
     start_service,
 )
 
@@ -315,6 +317,50 @@ class Scale(Bench):
         self.add_values("  latency p99", quiet["p99_ms"], p99, "lat", samples=rounds)
         return quiet
 
+    @property
+    def bulk_size(self) -> int:
+        return 2_000 if self.quick else 10_000
+
+    def bulk(self, backend: Backend, ours: Tool, official: Tool | None) -> None:
+        """cancel, kill and purge of ``bulk_size`` suspended invocations selected by target
+        prefix, each tool on sets of its own, with ``--limit`` to match (both CLIs default
+        to 500) and no read-back (``--wait 0``: the official CLI does none)."""
+        n = self.bulk_size
+        where = "restate-server 1.7.12" if official else "embedded"
+        # (verb, what it says, restate-cli's set, the official CLI's set, what is left)
+        steps = [
+            ("cancel", "Cancelled", "BenchA", "BenchB", "completed"),
+            ("kill", "Killed", "BenchC", "Sleeper", "completed"),
+            ("purge", "Purged", "BenchA", "BenchB", None),
+        ]
+        sets = ["BenchA", "BenchC"] + (["BenchB", "Sleeper"] if official else [])
+        say(f"bulk actions of {n:,} on {where}: {len(sets) * n:,} suspended invocations first")
+        for name in sets:
+            backend.send(f"/{name}/sleep/send", SLEEP, n)
+        for name in sets:
+            backend.wait_counts(name, {"suspended": n}, timeout=900)
+        for i, (verb, said, mine, theirs, left) in enumerate(steps):
+            say(f"  {verb} {n:,} by target prefix")
+            args = ["--yes", "invocations", verb, "--limit", str(n)]
+            runs = [(ours, [*args, *(["--wait", "0"] if verb != "purge" else []), mine], mine)]
+            if official is not None:
+                runs.append((official, [*args, theirs], theirs))
+            times: dict[str, float] = {}
+            for tool, cmd, target in runs if i % 2 == 0 else reversed(runs):
+                times[tool.name] = tool.run(cmd, expect=f"{said} {n} " if tool is ours else None)
+                if left:
+                    backend.wait_counts(target, {left: n}, timeout=300)
+                elif backend.counts(target):
+                    raise BenchError(f"{tool.name} {verb} left {backend.counts(target)} of {target}")
+            self.add_values(
+                f"`invocations {verb}` {n:,} by target prefix, {where}",
+                times.get("restate-cli"),
+                times.get("restate"),
+                "ms",
+                "≤ 1.0× official" if official else "",
+                ratio_at_most(1.0) if official else None,
+            )
+
     def retention(self, data: Path, service_uri: str, quiet_p99: float) -> None:
         """Twice: add expired invocations in-process, start ``dev``, and run calls while it
         removes them; the file should not grow in the second round."""
@@ -390,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     size = QUICK if args.quick else FULL
-    _, cli_bin = binaries()
+    server_bin, cli_bin = binaries()
     work = Path(tempfile.mkdtemp(prefix="restate-cli-scale-"))
     home = work / "home"
     home.mkdir()
@@ -449,9 +495,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{rss_after_reads:.0f} MB after the CLI reads, {rss_after_calls:.0f} MB after the calls "
             "(the row shows the largest)."
         )
+        at_dev = clean_env(home, RESTATE_CLI_HOME=str(data))
+        bench.bulk(dev, Tool("restate-cli", ours_cmd, at_dev, home), None)
         procs.stop(dev.proc)
         procs.stop(empty_dev.proc)
         bench.retention(data, service_uri, quiet["p99_ms"])
+        server = start_server(procs, server_bin, work)
+        server.register(service_uri)
+        at_server = clean_env(home, RESTATE_ADMIN_URL=server.admin_url, RESTATE_CLI_HOME=str(work / "unused"))
+        bench.bulk(
+            server,
+            Tool("restate-cli", ours_cmd, at_server, home),
+            Tool("restate", [str(cli_bin)], at_server, home),
+        )
     except KeyboardInterrupt:
         say("interrupted; stopping everything")
         code = 130
