@@ -100,14 +100,17 @@ QUICK = Size(100_000, 1_250, 20_000)
 # -- building the store ------------------------------------------------------------------
 
 
-def record_many(rt: Runtime, service: str, frames: list[Frame], n: int, *, at: int | None = None) -> None:
+def record_many(rt: Runtime, service: str, frames: list[Frame], n: int, *, at: int | None = None) -> str:
     """``n`` completed invocations of ``service/record``, ``BATCH`` per transaction, through
-    the engine: created, begun and finished with ``frames`` (``at``: the engine's clock)."""
+    the engine: created, begun and finished with ``frames`` (``at``: the engine's clock).
+    Returns the id of the last one."""
+    last = ""
     target = rt.engine.resolve_target(None, service, "record")
     param = json.dumps("history").encode()
     headers = [("content-type", "application/json")]
 
     def batch(tx: Tx, count: int) -> None:
+        nonlocal last
         if at is not None:
             tx.now = at
         for _ in range(count):
@@ -116,6 +119,7 @@ def record_many(rt: Runtime, service: str, frames: list[Frame], n: int, *, at: i
             if begun is None:
                 raise BenchError(f"{inv.id} could not begin")
             attempt.finished(tx, inv=begun.inv, version=begun.version, frames=frames, server=None)
+            last = inv.id
 
     done, started = 0, time.perf_counter()
     while done < n:
@@ -125,6 +129,7 @@ def record_many(rt: Runtime, service: str, frames: list[Frame], n: int, *, at: i
         if done % 100_000 < BATCH or done == n:
             rate = done / (time.perf_counter() - started)
             say(f"  {done:,} of {n:,} {service} invocations completed ({rate:,.0f}/s)")
+    return last
 
 
 def sdk_frames(rt: Runtime, inv_id: str) -> list[Frame]:
@@ -216,6 +221,21 @@ def store_bytes(db: Path) -> tuple[int, int]:
     return page * pages, page * free
 
 
+def process_counters(pid: int) -> dict[str, float]:
+    """CPU seconds, read calls, and bytes written (by write calls, and to disk) of ``pid``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    io = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    return {
+        "cpu_s": (int(fields[11]) + int(fields[12])) / ticks,
+        "syscr": int(io["syscr"]),
+        "wchar": int(io["wchar"]),
+        "write_bytes": int(io["write_bytes"]),
+    }
+
+
 def checkpoint(db: Path) -> None:
     conn = sqlite3.connect(str(db), isolation_level=None)
     try:
@@ -300,7 +320,12 @@ class Scale(Bench):
             say(f"calls/s with and without the history, round {r + 1} of {rounds}")
             pair = [(mine, big), (theirs, empty)]
             for results, backend in pair if r % 2 == 0 else reversed(pair):
-                results.append(self.load(backend.ingress_url))
+                before = process_counters(backend.proc.pid)
+                result = self.load(backend.ingress_url)
+                after = process_counters(backend.proc.pid)
+                calls = result["calls_per_s"] * result.get("seconds", 1)
+                result["per_call"] = {k: (after[k] - before[k]) / max(calls, 1) for k in after}
+                results.append(result)
                 time.sleep(1)
         med = statistics.median
         self.add_values(
@@ -315,6 +340,20 @@ class Scale(Bench):
         quiet = {"p50_ms": med(x["p50_ms"] for x in mine), "p99_ms": med(x["p99_ms"] for x in mine)}
         p99 = med(x["p99_ms"] for x in theirs)
         self.add_values("  latency p99", quiet["p99_ms"], p99, "lat", samples=rounds)
+
+        def per_call(results: list[dict], key: str) -> float:
+            return med(x["per_call"][key] for x in results)
+
+        self.notes.append(
+            "What `dev` spent per call (counters of its process while the load ran; medians): "
+            f"CPU {per_call(mine, 'cpu_s') * 1000:.2f} ms with the history, "
+            f"{per_call(theirs, 'cpu_s') * 1000:.2f} ms on the empty store; written to disk "
+            f"{per_call(mine, 'write_bytes') / 1024:.0f} KiB against "
+            f"{per_call(theirs, 'write_bytes') / 1024:.0f} KiB "
+            f"(of which to the WAL {per_call(mine, 'wchar') / 1024:.0f} KiB against "
+            f"{per_call(theirs, 'wchar') / 1024:.0f} KiB); read from the file system "
+            f"{per_call(mine, 'syscr'):.1f} times against {per_call(theirs, 'syscr'):.1f}."
+        )
         return quiet
 
     @property
@@ -373,7 +412,7 @@ class Scale(Bench):
             try:
                 reference = self.built["reference"] if self.built else ""
                 # created and completed two minutes ago: their retention (one minute) is over
-                record_many(rt, "Expiring", sdk_frames(rt, reference), n, at=now_ms() - 120_000)
+                last = record_many(rt, "Expiring", sdk_frames(rt, reference), n, at=now_ms() - 120_000)
             finally:
                 rt.store.close()
             checkpoint(db)
@@ -385,11 +424,15 @@ class Scale(Bench):
             load = threading.Thread(target=lambda u=url, out=result: out.update(self.load(u, 0.2)))
             started = time.perf_counter()
             load.start()
-            left = n
+            # the sweep removes them oldest first, the last one created last: once it is
+            # gone, all are (a lookup by id, which costs the runtime nothing)
+            left = True
             while left and time.perf_counter() - started < 600:
-                left = dev.counts("Expiring").get("completed", 0)
+                left = bool(dev.query(f"SELECT id FROM sys_invocation WHERE id = '{last}'"))
                 time.sleep(0.2)
             cleanup = time.perf_counter() - started
+            if not left and dev.counts("Expiring"):
+                raise BenchError(f"expired invocations left behind: {dev.counts('Expiring')}")
             load.join()
             self.procs.stop(dev.proc)
             checkpoint(db)

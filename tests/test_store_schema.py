@@ -75,3 +75,25 @@ def test_a_version_3_store_sweeps_by_expiry_and_indexes_the_views_status_and_tim
         assert "invocations_view_status" in plan(reader, sql.count(filt))
     assert "invocations_created_text" in plan(reader, sql.list_ids(everything, limit=100, oldest_first=False))
     reader.close()
+
+
+def test_the_engines_lookups_by_status_read_an_index(tmp_path: Path) -> None:
+    """None of the engine's reads and writes by status walks every invocation (at a million,
+    each such walk took a second)."""
+    store = Store(tmp_path / "restate.sqlite")
+    try:
+        statements = [
+            "SELECT id FROM invocations WHERE status = 'invoked' AND in_flight = 0 "
+            "AND next_retry_at IS NULL ORDER BY created_at",
+            "UPDATE invocations SET in_flight = 0 WHERE status = 'invoked' AND in_flight = 1",
+            "SELECT id FROM invocations WHERE status = 'inboxed' AND service = 'S' AND service_key = 'k' "
+            "ORDER BY inbox_seq LIMIT 1",
+            "SELECT MIN(expires_at) FROM invocations WHERE status = 'completed'",
+            "SELECT id FROM invocations WHERE status = 'completed' AND expires_at <= 5 ORDER BY expires_at LIMIT 64",
+        ]
+        for sql in statements:
+            p = plan(store.conn, sql)
+            assert "USING" in p and "SCAN invocations" not in p, (sql, p)
+        assert "invocations_inbox" in plan(store.conn, statements[2])
+    finally:
+        store.close()

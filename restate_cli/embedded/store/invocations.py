@@ -77,7 +77,9 @@ class InvocationTables:
     def reset_in_flight(self) -> int:
         """After a restart, no attempt is in flight: make interrupted ones runnable again."""
         with self.tx() as c:
-            return c.execute("UPDATE invocations SET in_flight = 0 WHERE in_flight = 1").rowcount
+            # only an invoked invocation is ever in flight; the status finds them by index
+            sql = "UPDATE invocations SET in_flight = 0 WHERE status = 'invoked' AND in_flight = 1"
+            return c.execute(sql).rowcount
 
     def children(self, c: Conn, parent_id: str) -> list[Inv]:
         rows = c.execute(
