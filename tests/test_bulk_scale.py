@@ -4,6 +4,7 @@ which invocations were done."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -138,19 +139,33 @@ def killed(b: Backend) -> int:
     )[0]["n"]
 
 
-def interrupt_once_started(b: Backend, proc: subprocess.Popen, before: int) -> tuple[str, str]:
-    """SIGINT as soon as the server shows the first invocation killed by ``proc``."""
+def interrupt_once_started(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a terminal, and SIGINT it as soon as its progress bar
+    shows the first invocation done. Returns the exit code, stdout, and stderr with its
+    whitespace runs made single spaces."""
+    import re
+
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    drawn = b""
     try:
         deadline = time.monotonic() + 120
-        while killed(b) == before:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the kill did not start"
-            time.sleep(0.02)
+        while not re.search(rb"Working.*?\b([1-9]\d*)/\d+", drawn):
+            assert proc.poll() is None, (proc.returncode, drawn[-2000:])
+            assert time.monotonic() < deadline, f"the kill did not start: {drawn[-2000:]!r}"
+            drawn += os.read(controller, 65536)
         proc.send_signal(signal.SIGINT)
-        return proc.communicate(timeout=60)
+        out = proc.communicate(timeout=60)[0]
+        with contextlib.suppress(OSError):
+            while chunk := os.read(controller, 65536):
+                drawn += chunk
     finally:
         if proc.poll() is None:
             proc.kill()
+        os.close(controller)
+    err = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", drawn).decode(errors="replace")
+    return proc.returncode, out.decode(), " ".join(err.split())  # lines wrapped at the terminal's width
 
 
 def sleepy_state(b: Backend) -> dict[str, tuple[str, str | None]]:
@@ -161,18 +176,13 @@ def sleepy_state(b: Backend) -> dict[str, tuple[str, str | None]]:
 
 
 def test_ctrl_c_stops_after_the_requests_in_flight_and_says_which_were_done(dev: Backend, home: Path) -> None:
-    n = 2000
+    n = 3000
     send_many(dev, "Greeter/sleepy", 3600, n, "suspended")
-    before = killed(dev)
-    proc = subprocess.Popen(
+    code, out, err = interrupt_once_started(
         cli_argv("--json", "-y", "inv", "kill", "--wait", "0", "--limit", str(n), "Greeter/sleepy"),
-        env=env_for(dev, home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        env_for(dev, home),
     )
-    out, err = interrupt_once_started(dev, proc, before)
-    assert proc.returncode == 130, (out, err)
+    assert code == 130, (out, err)
     assert "Error: interrupted: kill was not sent to " in err and "Traceback" not in err, err
     report = json.loads(out)
     assert report["interrupted"] is True
@@ -194,16 +204,10 @@ def test_ctrl_c_report_lists_the_done_and_the_not_attempted(dev: Backend, home: 
     (of the invocations the previous test left suspended)."""
     n = sum(1 for status, _ in sleepy_state(dev).values() if status == "suspended")
     assert n >= 500
-    before = killed(dev)
-    proc = subprocess.Popen(
-        cli_argv("-y", "inv", "kill", "--wait", "0", "--limit", str(n), "Greeter/sleepy"),
-        env=env_for(dev, home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    code, out, err = interrupt_once_started(
+        cli_argv("-y", "inv", "kill", "--wait", "0", "--limit", str(n), "Greeter/sleepy"), env_for(dev, home)
     )
-    out, err = interrupt_once_started(dev, proc, before)
-    assert proc.returncode == 130, (out, err)
+    assert code == 130, (out, err)
     assert "Interrupted: " in err and f" not attempted of {n} invocations." in err, err
     done = out.split("Killed (")[1].split("Not attempted (")[0].split()[1:]
     skipped = out.split("Not attempted (")[1].split()[1:]
