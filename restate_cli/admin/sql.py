@@ -244,15 +244,6 @@ def tree_children(parent_ids: Sequence[str], *, limit: int) -> str:
     )
 
 
-def tree_nodes_and_children(invocation_ids: Sequence[str], *, limit: int) -> str:
-    """``tree_nodes`` and ``tree_children`` of the same invocations in one statement: one
-    scan of restate-server's partitions instead of two."""
-    return (
-        f"{_TREE_SELECT} WHERE {in_list('id', invocation_ids)} OR {in_list('invoked_by_id', invocation_ids)} "
-        f"ORDER BY created_at, id LIMIT {int(limit)}"
-    )
-
-
 def tree_child_counts(parent_ids: Sequence[str]) -> str:
     """How many invocations each of these invocations started."""
     return (

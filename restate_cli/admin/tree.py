@@ -23,7 +23,7 @@ from restate_cli.admin.errors import ApiError
 from restate_cli.admin.models import Invocation, JournalEntry
 from restate_cli.errors import NotFound
 
-BATCH = 2000  # ids per IN (...) list
+BATCH = 500  # ids per IN (...) list
 MAX_NODES = 10_000  # descendants read at most, per tree or per impact preview
 MAX_CALLERS = 64  # callers followed upwards at most
 
@@ -226,27 +226,6 @@ class TreeReader:
         rows = await self._each_batch(ids, lambda b: sql.tree_children(b, limit=limit))
         return [Invocation.model_validate(r) for r in rows]
 
-    async def with_children(
-        self, ids: Sequence[str], limit: int
-    ) -> tuple[dict[str, Invocation], list[Invocation]]:
-        """``invocations(ids)`` and ``_children(ids, limit)``, one query per batch."""
-
-        async def one(batch: list[str]) -> tuple[dict[str, Invocation], list[Invocation]]:
-            cap = len(batch) + limit
-            rows = await self._query(sql.tree_nodes_and_children(batch, limit=cap))
-            if len(rows) >= cap:  # cut short: read them apart, each with its own limit
-                return await asyncio.gather(self.invocations(batch), self._children(batch, limit))
-            wanted = set(batch)
-            invs = [Invocation.model_validate(r) for r in rows if "id" in r]
-            return {i.id: i for i in invs if i.id in wanted}, [i for i in invs if i.invoked_by_id in wanted]
-
-        found: dict[str, Invocation] = {}
-        children: list[Invocation] = []
-        for selves, kids in await asyncio.gather(*(one(b) for b in _batches(list(dict.fromkeys(ids))))):
-            found.update(selves)
-            children.extend(kids)
-        return found, children
-
     async def child_counts(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:
             return {}
@@ -446,7 +425,9 @@ async def fetch_forest(
     their journals are the most expensive read.
     """
     reader = TreeReader(client)
-    found, children = await reader.with_children(invocation_ids, max_nodes + 1)
+    found, children = await asyncio.gather(
+        reader.invocations(invocation_ids), reader._children(invocation_ids, max_nodes + 1)
+    )
     parents = {c.invoked_by_id for c in children}
     calls = await reader.calls([i for i in invocation_ids if i in parents])
     roots = [Node(i, found[i], relation_of_root(found[i])) for i in invocation_ids if i in found]
