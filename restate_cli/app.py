@@ -108,7 +108,15 @@ class Command(TyperCommand):
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)
-        return [p[1:-1].upper() if p.startswith("{") and p.endswith("}") else p for p in pieces]
+        return [_plain_argument(p) for p in pieces]
+
+
+def _plain_argument(piece: str) -> str:
+    """``{query}`` → ``QUERY``, ``{ID}...`` (typer 0.29) → ``ID...``."""
+    name, dots = (piece[:-3], "...") if piece.endswith("...") else (piece, "")
+    if name.startswith("{") and name.endswith("}"):
+        return name[1:-1].upper() + dots
+    return piece
 
 
 class _NounApp(typer.Typer):

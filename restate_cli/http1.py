@@ -4,10 +4,11 @@ The embedded runtime's invoker sends invocation attempts to SDK deployments with
 the admin client talks to plain-HTTP admin APIs with it (httpx costs a short CLI command
 more in imports and set-up than the requests themselves take).
 
-One request at a time per connection, no pipelining; the whole response body is read into
-memory, up to a limit (``max_body``). It does only what these need: requests with a
-``content-length`` body or none, responses with ``content-length``, chunked encoding or
-close-delimited bodies, and keep-alive with idle expiry.
+Responses are parsed by httptools (llhttp, as in uvicorn and Node.js): status line,
+headers, ``content-length``, chunked and close-delimited bodies, interim (1xx) responses
+and whether the connection may be kept. This module adds what the two callers need around
+it: one request at a time per connection, no pipelining; the whole response body read into
+memory, up to a limit (``max_body``); keep-alive with idle expiry.
 
 A server may close an idle keep-alive connection at any time (hypercorn closes one after
 1000 requests). A request that meets such a closed connection before any response byte
@@ -26,7 +27,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from restate_cli.limits import MAX_RESPONSE_BYTES, TooLarge
+import httptools
+
+from restate_cli.limits import MAX_RESPONSE_BYTES, TooLarge, size_text
 
 
 class HttpError(Exception):
@@ -211,8 +214,7 @@ class ConnectionPool:
     ) -> Response:
         reader, writer = conn.reader, conn.writer
         loop = asyncio.get_running_loop()
-        response: Response | None = None
-        chunks: list[bytes] = []
+        parsed = _Parsed(self._max_body)
         try:
             async with asyncio.timeout(timeout) as deadline:
                 writer.write(head + body)  # one segment: the server sees the whole request
@@ -221,38 +223,147 @@ class ConnectionPool:
                 try:
                     if writer.transport.get_write_buffer_size():  # not all sent at once
                         await writer.drain()
-                    response = await _read_head(reader)
+                    data = await reader.read(_READ_SIZE)
                 except (ConnectionResetError, BrokenPipeError) as e:
                     raise _Stale from e
-                deadline.reschedule(loop.time() + timeout)
-                keep_alive = await _read_body(
-                    reader, response, chunks, deadline, loop, timeout, ack, self._max_body
-                )
+                if not data:
+                    raise _Stale  # closed before a single response byte
+                while True:
+                    parsed.feed(data)
+                    if parsed.response is not None:  # the head is in: the body may trickle
+                        deadline.reschedule(loop.time() + timeout)
+                        ack()
+                    if parsed.complete:
+                        break
+                    data = await reader.read(_READ_SIZE)
+                    if not data:
+                        parsed.end()
+                        break
         except _Stale:
             raise
         except TooLarge as e:
             conn.close()
-            raise HttpError(str(e), response=response, too_large=True) from None
+            raise HttpError(str(e), response=parsed.response, too_large=True) from None
         except TimeoutError:
             conn.close()
             raise HttpError(
                 f"no data from the server for {timeout:g}s",
-                response=response,
-                partial=b"".join(chunks),
+                response=parsed.response,
+                partial=parsed.body(),
                 timed_out=True,
             ) from None
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
+        except (OSError, _Broken) as e:
             conn.close()
-            raise HttpError(_broken(e, response), response=response, partial=b"".join(chunks)) from None
+            raise HttpError(
+                _broken(e, parsed.response), response=parsed.response, partial=parsed.body()
+            ) from None
         except BaseException:  # cancelled: the connection is in an unknown state
             conn.close()
             raise
-        response.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        if keep_alive:
+        response = parsed.response
+        assert response is not None
+        response.body = parsed.body()
+        if parsed.keep_alive:
             self._release(origin, conn)
         else:
             conn.close()
         return response
+
+
+_READ_SIZE = 1 << 16
+_MAX_HEAD = 64 << 10  # a response head longer than this is refused
+
+
+class _Broken(Exception):
+    """The response broke off or broke the protocol: what the server did, and the details."""
+
+    def __init__(self, what: str, detail: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+        self.detail = detail
+
+
+class _Parsed:
+    """One response as httptools parses it: the head as a ``Response`` once it is in, the
+    body's pieces, and whether the connection may serve another request."""
+
+    def __init__(self, max_body: int) -> None:
+        self._parser = httptools.HttpResponseParser(self)
+        self._max_body = max_body
+        self._headers: dict[str, str] = {}
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._interim = False
+        self._length_known = False
+        self._head_bytes = 0
+        self.response: Response | None = None
+        self.complete = False
+        self.keep_alive = False
+
+    def feed(self, data: bytes) -> None:
+        self._parse(data)
+        if self.response is None:  # all of it was head
+            self._head_bytes += len(data)
+            if self._head_bytes > _MAX_HEAD:
+                raise _Broken(f"sent a response head longer than {size_text(_MAX_HEAD)}")
+
+    def _parse(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserCallbackError as e:
+            raise e.__context__ or e from None  # TooLarge, from a callback
+        except httptools.HttpParserError as e:
+            if self.complete:  # bytes after the response: answered, but not reusable
+                self.keep_alive = False
+                return
+            raise _Broken("broke the HTTP/1.1 protocol", str(e)) from None
+
+    def end(self) -> None:
+        """The server closed the connection: the end of a close-delimited body, or too soon."""
+        if self.response is None or self._length_known:
+            raise _Broken("closed the connection")
+        self.complete, self.keep_alive = True, False
+
+    def body(self) -> bytes:
+        return self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
+
+    # -- httptools callbacks ---------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self.complete:  # a second response, unasked for
+            self.keep_alive = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1").strip()
+        self._headers[key] = f"{self._headers[key]}, {text}" if key in self._headers else text
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        headers, self._headers = self._headers, {}
+        if 100 <= status < 200:  # interim response (100 Continue): the real one follows
+            self._interim = True
+            return
+        length = headers.get("content-length")
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        self._length_known = chunked or length is not None or status in (204, 304)
+        self.response = Response(status, headers)
+        if length is not None and length.isdigit() and int(length) > self._max_body:
+            raise TooLarge("the response body", self._max_body)
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self._max_body:
+            raise TooLarge("the response body", self._max_body)
+        self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._interim:
+            self._interim = False
+            return
+        if not self.complete:
+            self.complete = True
+            self.keep_alive = self._parser.should_keep_alive()
 
 
 _TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
@@ -294,104 +405,9 @@ def _request_head(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def _read_head(reader: asyncio.StreamReader) -> Response:
-    while True:
-        try:
-            raw = await reader.readuntil(b"\r\n\r\n")
-        except asyncio.IncompleteReadError as e:
-            if not e.partial:
-                raise _Stale from e  # closed before a single response byte
-            raise
-        lines = raw.decode("latin-1").split("\r\n")
-        version, _, rest = lines[0].partition(" ")
-        if not version.startswith("HTTP/1.") or not rest[:3].isdigit():
-            raise ValueError(f"not an HTTP/1.x response: {lines[0][:80]!r}")
-        status = int(rest[:3])
-        if 100 <= status < 200:  # interim response (100 Continue): the real one follows
-            continue
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            if not line:
-                continue
-            name, sep, value = line.partition(":")
-            if not sep:
-                raise ValueError(f"malformed header line {line[:80]!r}")
-            name = name.strip().lower()
-            value = value.strip()
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        if version == "HTTP/1.0":
-            headers.setdefault("connection", "close")
-        return Response(status, headers)
-
-
-async def _read_body(
-    reader: asyncio.StreamReader,
-    response: Response,
-    chunks: list[bytes],
-    deadline: asyncio.Timeout,
-    loop: asyncio.AbstractEventLoop,
-    timeout: float,
-    ack: Callable[[], None] = _nothing,
-    limit: int = MAX_RESPONSE_BYTES,
-) -> bool:
-    """Read the body into ``chunks`` (``TooLarge`` past ``limit`` bytes); whether the
-    connection may be reused."""
-    headers = response.headers
-    size = 0
-
-    def add(data: bytes) -> None:
-        nonlocal size
-        size += len(data)
-        if size > limit:
-            raise TooLarge("the response body", limit)
-        chunks.append(data)
-
-    keep_alive = "close" not in headers.get("connection", "").lower()
-    if response.status in (204, 304):
-        return keep_alive
-    if headers.get("transfer-encoding", "").lower().endswith("chunked"):
-        while True:
-            size_line = await reader.readuntil(b"\r\n")
-            chunk_size = int(size_line.split(b";", 1)[0], 16)
-            if chunk_size == 0:
-                while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
-                    pass
-                return keep_alive
-            if chunk_size + size > limit:
-                raise TooLarge("the response body", limit)
-            data = await reader.readexactly(chunk_size + 2)
-            if data[-2:] != b"\r\n":
-                raise ValueError("malformed chunk")
-            add(data[:-2])
-            deadline.reschedule(loop.time() + timeout)
-            ack()
-    length = headers.get("content-length")
-    if length is not None:
-        remaining = int(length)
-        if remaining > limit:
-            raise TooLarge("the response body", limit)
-        while remaining:
-            data = await reader.read(min(remaining, 1 << 20))
-            if not data:
-                raise asyncio.IncompleteReadError(b"", remaining)
-            add(data)
-            remaining -= len(data)
-            deadline.reschedule(loop.time() + timeout)
-            ack()
-        return keep_alive
-    while data := await reader.read(1 << 20):  # delimited by the end of the connection
-        add(data)
-        deadline.reschedule(loop.time() + timeout)
-    return False
-
-
 def _broken(e: BaseException, response: Response | None) -> str:
     where = "reading the response body" if response is not None else "waiting for the response"
-    if isinstance(e, asyncio.IncompleteReadError):
-        return f"the server closed the connection while {where}"
-    if isinstance(e, asyncio.LimitOverrunError):
-        return f"the server sent a line that is too long while {where}"
-    if isinstance(e, ValueError):
-        return f"the server broke the HTTP/1.1 protocol while {where}: {e}"
+    if isinstance(e, _Broken):
+        return f"the server {e.what} while {where}" + (f": {e.detail}" if e.detail else "")
     reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
     return f"the connection failed while {where}: {reason}"

@@ -43,6 +43,8 @@ def b62_decode(text: str, max_bits: int) -> int:
 
 def check(text: str, expected: str) -> None:
     """Raise ``IdError`` unless ``text`` is a well-formed id of type ``expected``."""
+    if not text:
+        raise IdError("bad length")
     kind, sep, body = text.partition("_")
     if not sep or not kind:
         raise IdError("bad format")

@@ -99,3 +99,36 @@ def test_version_prefixes(embedded: Backend) -> None:
     assert r.status_code == 405 and r.headers["allow"] == "DELETE"
     doc = httpx.get(f"{embedded.admin_url}/openapi").json()
     assert doc["openapi"].startswith("3.1") and "/invocations/{invocation_id}/cancel" in doc["paths"]
+
+
+def test_openapi_document_is_valid_and_made_from_the_input_models(embedded: Backend) -> None:
+    from openapi_spec_validator import validate
+
+    doc = httpx.get(f"{embedded.admin_url}/openapi").json()
+    validate(doc)  # raises on a document that is not OpenAPI 3.1
+    bodies = {
+        (method.upper(), path): op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if "requestBody" in op
+    }
+    assert bodies == {
+        ("POST", "/query"): "#/components/schemas/QueryRequest",
+        ("POST", "/deployments"): "#/components/schemas/RegisterDeploymentRequest",
+        ("PATCH", "/deployments/{deployment}"): "#/components/schemas/UpdateDeploymentRequest",
+        ("PATCH", "/services/{service}"): "#/components/schemas/ModifyServiceRequest",
+        ("POST", "/services/{service}/state"): "#/components/schemas/ModifyServiceStateRequest",
+        ("POST", "/kafka-clusters"): "#/components/schemas/CreateKafkaClusterRequest",
+        ("PATCH", "/kafka-clusters/{cluster_name}"): "#/components/schemas/UpdateKafkaClusterRequest",
+        ("POST", "/subscriptions"): "#/components/schemas/CreateSubscriptionRequest",
+    }
+    schemas = doc["components"]["schemas"]
+    state = schemas["ModifyServiceStateRequest"]
+    assert state["required"] == ["object_key", "new_state"]
+    assert schemas["CreateSubscriptionRequest"]["properties"]["source"]["format"] == "uri"
+    restart = doc["paths"]["/invocations/{invocation_id}/restart-as-new"]["patch"]["parameters"]
+    assert [(p["name"], p["in"]) for p in restart] == [
+        ("invocation_id", "path"),
+        ("from", "query"),
+        ("deployment", "query"),
+    ]

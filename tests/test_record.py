@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 
+import httpx
 import pytest
+from support.backend import Backend
 
-from restate_cli.admin.models import Invocation, InvocationRef, JournalEntry, KafkaCluster, Subscription
+from restate_cli.admin.models import (
+    Deployment,
+    Invocation,
+    InvocationRef,
+    JournalEntry,
+    KafkaCluster,
+    Service,
+    Subscription,
+)
 from restate_cli.admin.record import ValidationError
 
 
@@ -96,3 +107,66 @@ def test_journal_rows_and_keyword_construction() -> None:
     assert (entry.index, entry.completed) == (4, True)
     assert JournalEntry(index="7").index == 7  # type: ignore[arg-type]
     assert InvocationRef.model_validate(ref := InvocationRef(id="x")) is ref
+
+
+# -- Record against pydantic, on what real servers answer -------------------------------------
+
+
+def test_record_reads_what_pydantic_reads_from_real_servers(backend: Backend) -> None:
+    """``Record`` stands in for pydantic in the CLI (README, Dependencies): each model, and
+    a pydantic model declared the same way, read the same values from the answers of
+    restate-server 1.7.12 and 1.6.2 and of the embedded runtime, recorded here."""
+    from support.pydantic_twins import twin
+
+    from restate_cli.admin import sql
+
+    done = backend.call("Greeter/greet", "twin").headers.get("x-restate-id")
+    failing = backend.send("Greeter/failing", "twin")
+    parent = backend.send("Greeter/parent", 3600)
+    sleeping = backend.send("Greeter/sleepy", 3600)
+    backend.wait(failing, lambda r: r is not None and (r.get("retry_count") or 0) >= 1, what="a retry")
+    backend.wait_status(parent, "suspended")
+    backend.wait_status(sleeping, "suspended")
+    ids = [i for i in (done, failing, parent, sleeping) if i]
+    rows = backend.query(sql.details(ids, oldest_first=False))
+    journal = backend.query(sql.journal(parent, limit=100))
+    assert len(rows) == len(ids) >= 3 and journal
+
+    answers: list[tuple[type, dict]] = [(Invocation, r) for r in rows]
+    answers += [(InvocationRef, r) for r in rows]
+    answers += [(JournalEntry, {**r, "index": r.get("idx", r.get("index", 0))}) for r in journal]
+    services = httpx.get(f"{backend.admin_url}/services", timeout=30).json()["services"]
+    answers += [(Service, s) for s in services]
+    deployments = httpx.get(f"{backend.admin_url}/deployments", timeout=30).json()["deployments"]
+    for d in deployments:
+        answers.append(
+            (Deployment, httpx.get(f"{backend.admin_url}/deployments/{d['id']}", timeout=30).json())
+        )
+    if backend.version >= "1.7":
+        name = f"twin-{uuid.uuid4().hex[:6]}"
+        cluster = {"name": name, "properties": {"bootstrap.servers": "127.0.0.1:1", "sasl.password": "x"}}
+        assert httpx.post(f"{backend.admin_url}/kafka-clusters", json=cluster, timeout=30).status_code == 201
+        sub = {"source": f"kafka://{name}/t", "sink": "service://Greeter/greet", "options": {"a": "b"}}
+        created = httpx.post(f"{backend.admin_url}/subscriptions", json=sub, timeout=30)
+        assert created.status_code == 201, created.text
+        try:
+            got = httpx.get(
+                f"{backend.admin_url}/kafka-clusters/{name}?include_subscriptions=true", timeout=30
+            )
+            answers += [(KafkaCluster, got.json()), (Subscription, created.json())]
+        finally:
+            httpx.delete(f"{backend.admin_url}/subscriptions/{created.json()['id']}", timeout=30)
+            httpx.delete(f"{backend.admin_url}/kafka-clusters/{name}", timeout=30)
+    for inv in (failing, parent, sleeping):
+        httpx.patch(f"{backend.admin_url}/invocations/{inv}/kill", timeout=30)
+
+    for model, answer in answers:
+        record, pydantic_model = model.model_validate(answer), twin(model).model_validate(answer)
+        assert record.model_dump() == pydantic_model.model_dump(), (model.__name__, answer)
+        assert record.model_dump(mode="json") == pydantic_model.model_dump(mode="json")
+    read = {m: [a for k, a in answers if k is m] for m in (Invocation, Service, Deployment)}
+    assert all(read.values())
+    timestamps = [Invocation.model_validate(r).created_at for r in rows]
+    assert all(t is not None and t.tzinfo is not None for t in timestamps)
+    retried = Invocation.model_validate(next(r for r in rows if r["id"] == failing))
+    assert retried.retry_count and retried.last_failure

@@ -15,7 +15,8 @@ __all__ = ["Timestamp"]
 
 
 class _Model(Record):
-    """Frozen; unknown keys in the server's answer are ignored (see ``admin.record``)."""
+    """Frozen; unknown keys in the server's answer are ignored. A ``Record``, not a pydantic
+    model, for the start-up time of short commands (``admin.record`` has the figures)."""
 
 
 class Invocation(_Model):

@@ -1,11 +1,17 @@
 """Typed, frozen records read from the admin API's JSON, without pydantic.
 
-The admin models used a small part of pydantic: declare fields with types and defaults,
+The admin models use a small part of pydantic: declare fields with types and defaults,
 ``model_validate`` a JSON object (unknown keys ignored, lax conversions), read attributes,
-``model_dump(mode="json")`` and ``model_copy(update=...)``. Importing pydantic and
-building its validators took longer than the whole request/response exchange of a short
-command such as ``invocations list``, so ``Record`` does that part itself, with the same
-names. Field types understood: ``str``, ``int``, ``float``, ``bool``, ``datetime`` (and
+``model_dump(mode="json")`` and ``model_copy(update=...)``. ``Record`` does that part
+itself, with the same names, because pydantic costs a short command more than its
+requests take. Measured for ``invocations list`` (import, models, 100 rows) on a 2-core
+machine: 110-150 ms with pydantic models, 78-129 ms with ``defer_build=True`` and only the
+model the command uses created (``from pydantic import BaseModel`` alone: 50-90 ms),
+against 3-5 ms with ``Record``. ``tests/test_record.py`` reads the answers of
+restate-server 1.7.12 and 1.6.2 and of the embedded runtime with each record and with a
+pydantic model declared the same way, and gets the same values.
+
+Field types understood: ``str``, ``int``, ``float``, ``bool``, ``datetime`` (and
 ``Timestamp``), ``Any``, ``X | None``, ``list[X]``, ``dict[str, X]`` and other records.
 """
 

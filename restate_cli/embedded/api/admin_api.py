@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from typing import Any
 
@@ -46,7 +45,7 @@ def build(rt: Runtime) -> asgi.App:
         return json_response(document(router))
 
     async def query(req: Request) -> Response:
-        sql = inputs.query_text(req, asgi.require_json(req))
+        sql = inputs.query_text(req)
         # In a thread of its own: a long query stalls neither the engine nor other queries;
         # it is interrupted if the client disconnects.
         answer = await rt.queries.answer(sql, req.headers.get("accept", ""), req.disconnected)
@@ -58,11 +57,11 @@ def build(rt: Runtime) -> asgi.App:
         return json_response({"deployments": [rt.deployment_json(d) for d in rt.store.deployments()]})
 
     async def create_deployment(req: Request) -> Response:
-        request = inputs.registration(asgi.require_json(req, buffered=True))
+        request = inputs.registration(req)
         status, data = await rt.register(
             request.uri,
-            force=request.force,
-            additional_headers=request.additional_headers,
+            force=bool(request.force),
+            additional_headers=request.additional_headers or {},
             dry_run=request.dry_run,
         )
         return json_response(
@@ -82,7 +81,7 @@ def build(rt: Runtime) -> asgi.App:
 
     async def update_deployment(req: Request) -> Response:
         dep = deployment_or_404(req)
-        update = inputs.deployment_update(asgi.require_json(req))
+        update = inputs.deployment_update(req)
         return json_response(
             await rt.update_deployment(
                 dep,
@@ -94,11 +93,15 @@ def build(rt: Runtime) -> asgi.App:
         )
 
     async def delete_deployment(req: Request) -> Response:
-        dep = deployment_or_404(req)
-        force = _bool_param(req, "force", False)
-        if not force:
-            return empty(501)
-        rt.remove_deployment(dep["id"])
+        from restate_cli.embedded.api.bodies import ForceParameters
+
+        _check_id(req.params["deployment"], "dp", "deployment")
+        if not inputs.parameters(req, ForceParameters).force:
+            return empty(501)  # restate-server removes deployments only by force
+        dep_id = req.params["deployment"]
+        if rt.store.deployment(dep_id) is None:
+            raise HttpError(404, f"not found in the schema registry: deployment with id '{dep_id}'")
+        rt.remove_deployment(dep_id)
         return empty(202)
 
     # -- services --------------------------------------------------------------------
@@ -116,10 +119,9 @@ def build(rt: Runtime) -> asgi.App:
         return json_response(rt.service_json(service_or_404(req)))
 
     async def modify_service(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict):
-            raise asgi.schema_error("invalid type: expected a map at line 1 column 1")
-        changes = _service_changes(body)
+        changes = inputs.service_changes(req)
+        if not changes:  # restate-server then only reads the service
+            return json_response(rt.service_json(service_or_404(req)))
         name = req.params["service"]
         svc = rt.store.service(name)
         if svc is None:
@@ -147,7 +149,7 @@ def build(rt: Runtime) -> asgi.App:
         )
 
     async def modify_state(req: Request) -> Response:
-        object_key, new_state, version = inputs.state_update(req, asgi.require_json(req))
+        object_key, new_state, version = inputs.state_update(req)
         name = req.params["service"]
         svc = rt.store.service(name)
         if svc is None and not new_state:
@@ -195,34 +197,30 @@ def build(rt: Runtime) -> asgi.App:
         return empty(rt.engine.pause(inv_id))
 
     async def resume(req: Request, inv_id: str) -> Response:
-        return empty(rt.engine.resume(inv_id, req.query.get("deployment")))
+        deployment = None
+        if req.query_string:
+            from restate_cli.embedded.api.bodies import ResumeParameters
+
+            deployment = inputs.parameters(req, ResumeParameters).deployment
+        return empty(rt.engine.resume(inv_id, deployment))
 
     async def restart(req: Request, inv_id: str) -> Response:
-        upto = None
-        if "from" in req.query:
-            raw = req.query["from"]
-            if not raw.isdigit() or int(raw) >= 2**32:
-                raise HttpError(
-                    400,
-                    "Failed to deserialize query string: from: invalid digit found in string",
-                    text=True,
-                )
-            upto = int(raw)
-        new_id = rt.engine.restart_as_new(inv_id, upto, req.query.get("deployment"))
+        upto = deployment = None
+        if req.query_string:
+            from restate_cli.embedded.api.bodies import RestartAsNewParameters
+
+            params = inputs.parameters(req, RestartAsNewParameters)
+            upto, deployment = params.from_, params.deployment
+        new_id = rt.engine.restart_as_new(inv_id, upto, deployment)
         return json_response({"new_invocation_id": new_id})
 
     async def delete_invocation(req: Request, inv_id: str) -> Response:
-        mode = req.query.get("mode", "cancel")
+        from restate_cli.embedded.api.bodies import DeleteInvocationParameters
+
+        mode = inputs.parameters(req, DeleteInvocationParameters).mode.lower()
         modes = {"cancel": rt.engine.cancel, "kill": rt.engine.kill, "purge": rt.engine.purge}
-        if mode.lower() not in modes or mode not in (mode.lower(), mode.capitalize()):
-            raise HttpError(
-                400,
-                f"Failed to deserialize query string: mode: unknown variant `{mode}`, expected one of "
-                "`Cancel`, `cancel`, `Kill`, `kill`, `Purge`, `purge`",
-                text=True,
-            )
         with contextlib.suppress(EngineError):  # the deprecated form answers 202 either way
-            modes[mode.lower()](inv_id)
+            modes[mode](inv_id)
         return empty(202)
 
     routes = [
@@ -277,36 +275,6 @@ def _strip_version(req: Request) -> Response | str | None:
 
 
 _TY_NAMES = {"service": "Service", "virtual_object": "VirtualObject", "workflow": "Workflow"}
-_SERVICE_DURATIONS = {
-    "idempotency_retention": "idempotencyRetention",
-    "workflow_completion_retention": "workflowCompletionRetention",
-    "journal_retention": "journalRetention",
-    "inactivity_timeout": "inactivityTimeout",
-    "abort_timeout": "abortTimeout",
-}
-
-
-def _service_changes(body: dict[str, Any]) -> dict[str, Any]:
-    """The settings a ``PATCH /services/{name}`` body changes: ``public`` and manifest keys
-    in ms. Nulls and unknown fields change nothing, as on restate-server."""
-    from restate_cli.durations import DurationError, parse_ms
-
-    changes: dict[str, Any] = {}
-    if body.get("public") is not None:
-        if not isinstance(body["public"], bool):
-            raise asgi.schema_error(f"public: invalid type: {json.dumps(body['public'])}, expected a boolean")
-        changes["public"] = body["public"]
-    for field, key in _SERVICE_DURATIONS.items():
-        value = body.get(field)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise asgi.schema_error(f"{field}: invalid type: {json.dumps(value)}, expected a duration string")
-        try:
-            changes[key] = parse_ms(value)
-        except DurationError as e:
-            raise asgi.schema_error(f"{field}: {e}") from None
-    return changes
 
 
 def _check_id(value: str, kind: str, name: str) -> None:
@@ -316,16 +284,3 @@ def _check_id(value: str, kind: str, name: str) -> None:
         raise HttpError(
             400, f"Invalid URL: Cannot parse `{name}` with value `{value}`: {e}", text=True
         ) from None
-
-
-def _bool_param(req: Request, name: str, default: bool) -> bool:
-    raw = req.query.get(name)
-    if raw is None:
-        return default
-    if raw not in ("true", "false"):
-        raise HttpError(
-            400,
-            f"Failed to deserialize query string: {name}: provided string was not `true` or `false`",
-            text=True,
-        )
-    return raw == "true"

@@ -192,17 +192,6 @@ def require_json(request: Request, *, buffered: bool = False) -> Any:
         raise HttpError(e.status, e.message, text=True) from None
 
 
-def type_error(
-    request: Request, path: tuple[str | int, ...], value: Any, expected: str, **how: Any
-) -> HttpError:
-    """422 for a field of the JSON body that is not what it should be, where restate says
-    (``how``: ``invalid_value``, ``detail``, as ``jsonbody.type_error``)."""
-    from restate_cli.embedded.protocol import jsonbody
-
-    e = jsonbody.type_error(request.body, path, value, expected, **how)
-    return HttpError(e.status, e.message, text=True)
-
-
 def schema_error(detail: str) -> HttpError:
     return HttpError(422, f"Failed to deserialize the JSON body into the target type: {detail}", text=True)
 

@@ -1,129 +1,163 @@
-"""The admin API's request bodies, checked as restate-server checks them (one function per
-input), with its status codes and texts. The JSON is parsed by ``asgi.require_json``."""
+"""Reading the admin API's inputs: a request body or query string is validated with its
+pydantic model (``bodies``) and answered, when it does not fit, with restate-server's
+status code and text (``protocol.structs``). The JSON is parsed by ``jsonbody`` as serde
+parses it.
+
+pydantic is imported by the first request that has such input to read. ``POST /query``,
+the one request of a short command, checks the usual ``{"query": "..."}`` without it and
+leaves anything else to its model.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl
 
-from restate_cli.embedded.api.asgi import HttpError, Request, schema_error, type_error
+from restate_cli.embedded.api.asgi import HttpError, Request, require_json, schema_error
 
-MAX_URI_LENGTH = 65534  # the http crate's limit
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_URI_REFUSED = re.compile(r"[\x00-\x20\x7f-\U0010ffff<>`]")  # characters http::Uri does not take
+if TYPE_CHECKING:
+    from restate_cli.embedded.api import bodies
+    from restate_cli.embedded.protocol.structs import Struct
 
-
-@dataclass(frozen=True)
-class Registration:
-    uri: str
-    additional_headers: dict[str, str]
-    force: bool
-    dry_run: bool
+S = TypeVar("S", bound="Struct")
+P = TypeVar("P", bound="bodies.QueryParameters")
 
 
-def registration(body: Any) -> Registration:
+def body(request: Request, model: type[S], *, buffered: bool = False) -> S:
+    """The JSON body as ``model``: 415 without the JSON content type, 400 for JSON serde
+    cannot parse, 422 (text, with the field path and place) for JSON that does not fit."""
+    from restate_cli.embedded.protocol import jsonbody, structs
+
+    value = require_json(request, buffered=buffered)
+    try:
+        return structs.validate(model, value, request.body)
+    except jsonbody.JsonBodyError as e:
+        raise HttpError(e.status, e.message, text=True) from None
+
+
+def query_text(request: Request) -> str:
+    """``POST /query``: the SQL text."""
+    value = require_json(request)
+    if isinstance(value, dict) and isinstance(value.get("query"), str):
+        return value["query"]
+    from restate_cli.embedded.api.bodies import QueryRequest
+    from restate_cli.embedded.protocol import jsonbody, structs
+
+    try:
+        return structs.validate(QueryRequest, value, request.body).query
+    except jsonbody.JsonBodyError as e:
+        raise HttpError(e.status, e.message, text=True) from None
+
+
+def registration(request: Request) -> bodies.RegisterDeploymentRequest:
     """``POST /deployments``: restate reads it as an untagged enum, so every shape error is
     the same 422; a URI that is not absolute is a 400 of its own. Whether the URI can be
     reached (its port, its scheme) is discovery's to say."""
-    untagged = schema_error("data did not match any variant of untagged enum RegisterDeploymentRequest")
-    if not isinstance(body, dict) or not isinstance(body.get("uri"), str):
-        raise untagged
-    uri = body["uri"]
-    headers = body.get("additional_headers")
-    if headers is None:
-        headers = {}
-    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        raise untagged
-    _check_uri(uri, untagged)
-    return Registration(uri, headers, bool(body.get("force")), bool(body.get("dry_run")))
+    from restate_cli.embedded.api import bodies
+
+    registered = _untagged(request, bodies.RegisterDeploymentRequest, buffered=True)
+    _check_absolute(registered.uri)
+    return registered
 
 
-@dataclass(frozen=True)
-class DeploymentUpdate:
-    uri: str | None
-    additional_headers: dict[str, str] | None
-    overwrite: bool
-    dry_run: bool
-
-
-def deployment_update(body: Any) -> DeploymentUpdate:
+def deployment_update(request: Request) -> bodies.UpdateDeploymentRequest:
     """``PATCH /deployments/{id}``: a new URI and/or headers, checked as a registration's."""
-    untagged = schema_error("data did not match any variant of untagged enum UpdateDeploymentRequest")
-    if not isinstance(body, dict):
-        raise untagged
-    uri, headers = body.get("uri"), body.get("additional_headers")
-    if uri is not None:
-        if not isinstance(uri, str):
-            raise untagged
-        _check_uri(uri, untagged)
-    if headers is not None and (
-        not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values())
-    ):
-        raise untagged
-    return DeploymentUpdate(uri, headers, bool(body.get("overwrite")), bool(body.get("dry_run")))
+    from restate_cli.embedded.api import bodies
+
+    update = _untagged(request, bodies.UpdateDeploymentRequest)
+    if update.uri is not None:
+        _check_absolute(update.uri)
+    return update
 
 
-def _check_uri(uri: str, untagged: HttpError) -> None:
-    """An absolute URI with a host, in characters the http crate takes."""
-    if len(uri) > MAX_URI_LENGTH or _URI_REFUSED.search(uri):
-        raise untagged
-    if not _SCHEME.match(uri):
+def _untagged(request: Request, model: type[S], *, buffered: bool = False) -> S:
+    from restate_cli.embedded.protocol.structs import struct_name
+
+    try:
+        return body(request, model, buffered=buffered)
+    except HttpError as e:
+        if e.status != 422:
+            raise
+        untagged = f"data did not match any variant of untagged enum {struct_name(model)}"
+        raise schema_error(untagged) from None
+
+
+def _check_absolute(uri: str) -> None:
+    from restate_cli.embedded.api import http_uri
+
+    if not http_uri.parse(uri).absolute:
         raise HttpError(
             400,
             f"The request field 'uri' is invalid. Reason: The provided uri {uri} is not absolute, "
             "only absolute URIs can be used.",
         )
-    try:
-        parts = urlsplit(uri)
-    except ValueError:  # brackets of an IPv6 host that do not match
-        raise untagged from None
-    if not parts.netloc or not parts.hostname:
-        raise untagged
 
 
-def state_update(request: Request, body: Any) -> tuple[str, dict[bytes, bytes], str | None]:
+_SERVICE_DURATIONS = {
+    "idempotency_retention": "idempotencyRetention",
+    "workflow_completion_retention": "workflowCompletionRetention",
+    "journal_retention": "journalRetention",
+    "inactivity_timeout": "inactivityTimeout",
+    "abort_timeout": "abortTimeout",
+}
+
+
+def service_changes(request: Request) -> dict[str, Any]:
+    """``PATCH /services/{name}``: the settings it changes, ``public`` and manifest keys
+    in ms. Nulls and unknown fields change nothing, as on restate-server."""
+    from restate_cli.durations import parse_ms
+    from restate_cli.embedded.api import bodies
+
+    patch = body(request, bodies.ModifyServiceRequest)
+    changes: dict[str, Any] = {}
+    if patch.public is not None:
+        changes["public"] = patch.public
+    for field, key in _SERVICE_DURATIONS.items():
+        value = getattr(patch, field)
+        if value is not None:
+            changes[key] = parse_ms(value)
+    return changes
+
+
+def state_update(request: Request) -> tuple[str, dict[bytes, bytes], str | None]:
     """``POST /services/{service}/state``: the object key, the new state (each value a byte
     array, a list of 0..255, or a string: its UTF-8 bytes, as restate takes them) and the
     version of the state it replaces, if given."""
-    if not isinstance(body, dict) or not isinstance(body.get("object_key"), str):
-        raise schema_error("missing field `object_key`")
-    new_state = body.get("new_state")
-    if not isinstance(new_state, dict):
-        raise schema_error("missing field `new_state`")
-    state: dict[bytes, bytes] = {}
-    for name, value in new_state.items():
-        if isinstance(value, str):
-            state[name.encode()] = value.encode()
-            continue
-        if not isinstance(value, list):
-            raise type_error(request, ("new_state", name), value, "byte array")
-        for i, byte in enumerate(value):
-            if isinstance(byte, bool) or not isinstance(byte, int):
-                raise type_error(request, ("new_state", name, i), byte, "u8")
-            if not 0 <= byte <= 255:
-                raise type_error(request, ("new_state", name, i), byte, "u8", invalid_value=True)
-        state[name.encode()] = bytes(value)
-    version = body.get("version")
-    if version is not None and not isinstance(version, str):
-        raise schema_error("version: invalid type, expected a string")
-    return body["object_key"], state, version
+    from restate_cli.embedded.api import bodies
+
+    update = body(request, bodies.ModifyServiceStateRequest)
+    state = {name.encode(): bytes(value) for name, value in update.new_state.items()}
+    return update.object_key, state, update.version
 
 
-def query_text(request: Request, body: Any) -> str:
-    """``POST /query``: the SQL text (serde also takes the struct as ``["SELECT ..."]``)."""
-    if isinstance(body, list):
-        if not body:
-            detail = "invalid length 0, expected struct QueryRequest with 1 element"
-            raise type_error(request, (), body, "", detail=detail)
-        if not isinstance(body[0], str):
-            raise type_error(request, (0,), body[0], "a string")
-        return body[0]
-    if not isinstance(body, dict):
-        raise type_error(request, (), body, "struct QueryRequest")
-    if "query" not in body:
-        raise schema_error("missing field `query` at line 1 column 2")
-    if not isinstance(body["query"], str):
-        raise type_error(request, ("query",), body["query"], "a string")
-    return body["query"]
+def parameters(request: Request, model: type[P]) -> P:
+    """The query string as ``model``: restate's 400 texts for a value that does not fit."""
+    from pydantic import ValidationError
+
+    pairs = parse_qsl(request.query_string, keep_blank_values=True)
+    fields = {f.alias or name for name, f in model.model_fields.items()}
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in fields and name in seen:
+            raise _query_error(f"duplicate field `{name}`")
+        seen.add(name)
+    try:
+        return model.model_validate(dict(pairs))
+    except ValidationError as e:
+        first = e.errors(include_url=False)[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        if first["type"] == "query_value":
+            raise HttpError(
+                400, f"The query parameter '{name}' is invalid. Reason: {first['ctx']['reason']}"
+            ) from None
+        if first["type"] == "literal_error":
+            from restate_cli.embedded.protocol.structs import variants
+
+            reason = f"unknown variant `{first['input']}`, expected {variants(first['ctx']['expected'])}"
+        else:
+            reason = first["msg"]
+        raise _query_error(f"{name}: {reason}") from None
+
+
+def _query_error(reason: str) -> HttpError:
+    return HttpError(400, f"Failed to deserialize query string: {reason}", text=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from restate_cli import ids
-from restate_cli.embedded.api import asgi
+from restate_cli.embedded.api import asgi, inputs
 from restate_cli.embedded.api.asgi import HttpError, Request, Response, empty, json_response
 from restate_cli.embedded.runtime import Runtime, _ns
 from restate_cli.embedded.store import now_ms
@@ -20,19 +19,6 @@ _SENSITIVE = re.compile(r"password|secret|sasl\.username|ssl\.key\.pem|ssl_key|o
 def masked(props: dict[str, str]) -> dict[str, str]:
     """The properties with secrets replaced by ``***``, as the server shows them."""
     return {k: (MASK if _SENSITIVE.search(k) else v) for k, v in props.items()}
-
-
-def _string_map(value: Any, field: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise asgi.schema_error(f"{field}: invalid type: expected a map at line 1 column 1")
-    for k, v in value.items():
-        if not isinstance(v, str):
-            raise asgi.schema_error(
-                f"{field}.{k}: invalid type: {type(v).__name__} `{json.dumps(v)}`, expected a string"
-            )
-    return value
 
 
 def _check_brokers(name: str, props: dict[str, str]) -> None:
@@ -64,21 +50,16 @@ def subscription_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def parse_source(text: str) -> tuple[str, str]:
-    """``kafka://cluster/topic`` → (cluster, topic); restate's 422/400 errors otherwise."""
-    if not isinstance(text, str) or " " in text or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
-        raise asgi.schema_error("source: invalid uri character at line 1 column 1")
-    parts = urlsplit(text)
-    if not parts.netloc:
-        raise asgi.schema_error("source: invalid format at line 1 column 1")
-    if parts.scheme != "kafka":
-        raise HttpError(
-            400,
-            f"[META0009] invalid source URI '{text}': must have a scheme segment, "
-            "with supported schemes: [kafka].",
-            restate_code="META0009",
-        )
-    return parts.netloc, parts.path.lstrip("/")
+def _uri_parts(uri: str) -> tuple[str | None, str, str]:
+    """Scheme, authority and path of a URI the request's model has checked."""
+    from restate_cli.embedded.api import http_uri
+
+    parsed = http_uri.parse(uri)
+    return parsed.scheme, parsed.authority, parsed.path.partition("?")[0]
+
+
+def _meta0009(what: str, uri: str, problem: str) -> HttpError:
+    return HttpError(400, f"[META0009] invalid {what} URI '{uri}': {problem}", restate_code="META0009")
 
 
 def add_routes(router: asgi.Router, rt: Runtime) -> None:
@@ -94,15 +75,10 @@ def add_routes(router: asgi.Router, rt: Runtime) -> None:
         return json_response({"clusters": [cluster_json(r) for r in store.kafka_clusters()]})
 
     async def create_cluster(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or "name" not in body:
-            raise asgi.schema_error("missing field `name` at line 1 column 2")
-        name = body["name"]
-        if not isinstance(name, str) or not name:
-            raise asgi.schema_error("name: empty string at line 1 column 10")
-        if "properties" not in body:
-            raise asgi.schema_error("missing field `properties` at line 1 column 2")
-        props = _string_map(body["properties"], "properties")
+        from restate_cli.embedded.api.bodies import CreateKafkaClusterRequest
+
+        cluster = inputs.body(req, CreateKafkaClusterRequest)
+        name, props = cluster.name, cluster.properties
         if store.kafka_cluster(name) is not None:
             raise HttpError(409, f"kafka cluster '{name}' already exists in schema registry")
         _check_brokers(name, props)
@@ -114,24 +90,20 @@ def add_routes(router: asgi.Router, rt: Runtime) -> None:
 
     async def get_cluster(req: Request) -> Response:
         name = req.params["cluster_name"]
-        include = req.query.get("include_subscriptions", "false")
-        if include not in ("true", "false"):
-            raise HttpError(
-                400,
-                "Failed to deserialize query string: include_subscriptions: provided string was not "
-                "`true` or `false`",
-                text=True,
-            )
+        include = False
+        if req.query_string:
+            from restate_cli.embedded.api.bodies import KafkaClusterParameters
+
+            include = inputs.parameters(req, KafkaClusterParameters).include_subscriptions
         row = cluster_or_404(name, f"The requested Kafka cluster '{name}' does not exist")
-        subs = [subscription_json(s) for s in _subscriptions_of(rt, name)] if include == "true" else []
+        subs = [subscription_json(s) for s in _subscriptions_of(rt, name)] if include else []
         return json_response(cluster_json(row, subs))
 
     async def patch_cluster(req: Request) -> Response:
+        from restate_cli.embedded.api.bodies import UpdateKafkaClusterRequest
+
         name = req.params["cluster_name"]
-        body = asgi.require_json(req)
-        if not isinstance(body, dict) or "properties" not in body:
-            raise asgi.schema_error("missing field `properties` at line 1 column 2")
-        props = _string_map(body["properties"], "properties")
+        props = inputs.body(req, UpdateKafkaClusterRequest).properties
         row = cluster_or_404(name, f"not found in the schema registry: kafka cluster '{name}'")
         _check_brokers(name, props)
         with store.tx() as c:
@@ -142,16 +114,14 @@ def add_routes(router: asgi.Router, rt: Runtime) -> None:
 
     async def delete_cluster(req: Request) -> Response:
         name = req.params["cluster_name"]
-        force = req.query.get("force", "false")
-        if force not in ("true", "false"):
-            raise HttpError(
-                400,
-                "Failed to deserialize query string: force: provided string was not `true` or `false`",
-                text=True,
-            )
+        force = False
+        if req.query_string:
+            from restate_cli.embedded.api.bodies import ForceParameters
+
+            force = inputs.parameters(req, ForceParameters).force
         cluster_or_404(name, f"not found in the schema registry: kafka cluster named '{name}'")
         attached = _subscriptions_of(rt, name)
-        if attached and force != "true":
+        if attached and not force:
             raise HttpError(
                 409,
                 f"Removing the kafka cluster '{name}' leads to subscription "
@@ -173,27 +143,18 @@ def add_routes(router: asgi.Router, rt: Runtime) -> None:
         return json_response({"subscriptions": [subscription_json(r) for r in rows]})
 
     async def create_subscription(req: Request) -> Response:
-        body = asgi.require_json(req)
-        if not isinstance(body, dict):
-            raise asgi.schema_error("invalid type: expected a map at line 1 column 1")
-        for field in ("source", "sink"):
-            if field not in body:
-                raise asgi.schema_error(f"missing field `{field}` at line 1 column 2")
-        cluster, topic = parse_source(body["source"])
-        sink = body["sink"]
-        if not isinstance(sink, str) or " " in sink:
-            raise asgi.schema_error("sink: invalid uri character at line 1 column 1")
-        sink_parts = urlsplit(sink)
-        if not sink_parts.netloc:
-            raise asgi.schema_error("sink: invalid format at line 1 column 1")
-        if sink_parts.scheme != "service":
-            raise HttpError(
-                400,
-                f"[META0009] invalid sink URI '{sink}': must have a scheme segment, "
-                "with supported schemes: [service].",
-                restate_code="META0009",
-            )
-        options = _string_map(body.get("options"), "options")
+        from restate_cli.embedded.api.bodies import CreateSubscriptionRequest
+
+        request = inputs.body(req, CreateSubscriptionRequest)
+        scheme, cluster, topic = _uri_parts(request.source)
+        if scheme != "kafka":
+            schemes = "must have a scheme segment, with supported schemes: [kafka]."
+            raise _meta0009("source", request.source, schemes)
+        sink = request.sink
+        sink_scheme, service, path = _uri_parts(sink)
+        if sink_scheme != "service":
+            raise _meta0009("sink", sink, "must have a scheme segment, with supported schemes: [service].")
+        options = request.options or {}
         if store.kafka_cluster(cluster) is None:
             names = [r["name"] for r in store.kafka_clusters()]
             raise HttpError(
@@ -201,20 +162,14 @@ def add_routes(router: asgi.Router, rt: Runtime) -> None:
                 f"Kafka cluster '{cluster}' not found. "
                 f"Available clusters: {json.dumps(names).replace(',', ', ')}",
             )
-        normalized_sink = f"service://{sink_parts.netloc}{sink_parts.path or '/'}"
-        svc = store.service(sink_parts.netloc)
-        handler = sink_parts.path.strip("/")
+        svc = store.service(service)
+        handler = path.strip("/")
         handlers = [h["name"] for h in json.loads(svc["manifest"]).get("handlers", [])] if svc else []
         if svc is None or "/" in handler or handler not in handlers:
-            raise HttpError(
-                400,
-                f"[META0009] invalid sink URI '{normalized_sink}': "
-                "cannot find service/handler specified in the sink URI.",
-                restate_code="META0009",
-            )
+            raise _meta0009("sink", sink, "cannot find service/handler specified in the sink URI.")
         sub_id = ids.format_short_id("sub", ids.new_uuid())
         stored = {"client.id": "restate", "group.id": sub_id, **options}
-        source = f"kafka://{cluster}/{topic}"
+        source = f"kafka://{cluster}/{topic.lstrip('/')}"
         with store.tx() as c:
             store.save_subscription(c, sub_id, source, sink, stored, now_ms())
         if rt.kafka is not None:

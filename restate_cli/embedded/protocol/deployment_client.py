@@ -154,10 +154,10 @@ async def discover(
         ) from None
     try:
         manifest = parse_manifest(
-            doc, sdk_version=r.headers.get("x-restate-server"), manifest_version=version
+            doc, sdk_version=r.headers.get("x-restate-server"), manifest_version=version, body=body
         )
     except ManifestError as e:
-        raise DiscoveryError(f"{url} returned a bad manifest: {e}") from None
+        raise DiscoveryError(str(e), code=e.code) from None
     lo, hi = manifest.min_protocol_version, manifest.max_protocol_version
     if hi < MIN_PROTOCOL_VERSION or lo > MAX_PROTOCOL_VERSION:
         raise DiscoveryError(

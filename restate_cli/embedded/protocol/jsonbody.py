@@ -2,8 +2,9 @@
 
 restate-server answers a body it cannot parse with 400 and one that does not fit the
 expected type with 422, naming the field (``new_state.a[0]``) and the place (``at line 1
-column 39``). ``parse`` raises ``JsonBodyError`` for the first; ``type_error`` builds the
-second from a parsed value and its path.
+column 39``). ``parse`` raises ``JsonBodyError`` for the first; for the second,
+``protocol.structs`` validates the parsed value with a pydantic model and words its errors
+with ``describe``, ``path_text`` and the place ``value_place`` finds.
 
 Two inputs Python's ``json`` takes where serde_json does not, or the other way round:
 
@@ -54,7 +55,7 @@ def parse(body: bytes | str, *, buffered: bool = False) -> Any:
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
     except UnicodeDecodeError as e:
-        where = _place(body.decode("latin-1"), e.start)
+        where = place(body.decode("latin-1"), e.start)
         raise _parse_error((), "invalid unicode code point", where) from None
     suspicious = bool(_SURROGATE.search(text)) or (buffered and _brackets(text) >= MAX_DEPTH)
     if not suspicious:
@@ -73,28 +74,19 @@ def parse(body: bytes | str, *, buffered: bool = False) -> Any:
     return _Scanner(text, MAX_DEPTH if buffered else None).value()
 
 
-def type_error(
-    body: bytes | str,
-    path: Path,
-    value: Any,
-    expected: str,
-    *,
-    invalid_value: bool = False,
-    detail: str | None = None,
-) -> JsonBodyError:
-    """422 ``{path}: invalid type: {what value is}, expected {expected} at line L column C``
-    (``detail`` replaces what comes between the path and the place)."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
-    kind = "invalid value" if invalid_value else "invalid type"
-    detail = detail or f"{kind}: {describe(value)}, expected {expected}"
+def value_place(text: str, path: Path, *, at_end: bool = False, at_start: bool = False) -> int:
+    """Where serde reports an error about the value at ``path``: its last character if it
+    is a scalar (or with ``at_end``), just before it if it is an array or an object, its
+    first character with ``at_start``; -1 if there is no such value."""
     found = _Scanner(text, None).locate(path)
-    if found is not None:
-        start, end = found
-        empty = value in ([], {})
-        index = end - 1 if empty or not isinstance(value, (list, dict)) else start - 1
-        detail += f" at {_place(text, index)}"
-    prefix = f"{path_text(path)}: " if path else ""
-    return JsonBodyError(422, f"Failed to deserialize the JSON body into the target type: {prefix}{detail}")
+    if found is None:
+        return -1
+    start, end = found
+    if at_start:
+        return start
+    if at_end or text[start] not in "[{":
+        return end - 1
+    return max(start - 1, 0)
 
 
 def describe(value: Any) -> str:
@@ -137,7 +129,7 @@ def _parse_error(path: Path, reason: str, place: str) -> JsonBodyError:
     return JsonBodyError(400, f"Failed to parse the request body as JSON: {prefix}{reason}", reason)
 
 
-def _place(text: str, index: int) -> str:
+def place(text: str, index: int) -> str:
     """``line L column C`` of the character at ``index`` (columns count bytes, from 1)."""
     line_start = text.rfind("\n", 0, index) + 1
     column = len(text[line_start : index + 1].encode("utf-8", errors="surrogatepass"))
@@ -163,7 +155,7 @@ class _Scanner:
             if m is None:
                 rest = text[pos:].lstrip(" \t\n\r")
                 if rest:
-                    raise _parse_error((), "invalid JSON", _place(text, len(text) - len(rest)))
+                    raise _parse_error((), "invalid JSON", place(text, len(text) - len(rest)))
                 return
             pos = m.end()
             start = m.start(m.lastindex or 0)
@@ -182,7 +174,7 @@ class _Scanner:
                 if token in "[{":
                     here = self._child(stack, key)
                     if self.limit is not None and len(stack) + 1 >= self.limit:
-                        raise _parse_error(here, "recursion limit exceeded", _place(self.text, start))
+                        raise _parse_error(here, "recursion limit exceeded", place(self.text, start))
                     container: Any = [] if token == "[" else {}
                     if len(stack) >= _KEEP_DEPTH:
                         container = _Deep() if token == "[" else _DeepMap()
@@ -262,9 +254,7 @@ class _Scanner:
             if 0xDC00 <= n <= 0xDFFF:
                 previous = escapes[i - 1] if i else None
                 if previous is None or previous.end() != m.start() or not _is_high(previous.group(1)):
-                    raise _parse_error(
-                        path, "lone leading surrogate in hex escape", _place(self.text, at + 5)
-                    )
+                    raise _parse_error(path, "lone leading surrogate in hex escape", place(self.text, at + 5))
             elif 0xD800 <= n <= 0xDBFF:
                 following = escapes[i + 1] if i + 1 < len(escapes) else None
                 if (
@@ -272,10 +262,10 @@ class _Scanner:
                     or following.start() != m.end()
                     or not following.group(1).startswith("u")
                 ):
-                    raise _parse_error(path, "unexpected end of hex escape", _place(self.text, at + 6))
+                    raise _parse_error(path, "unexpected end of hex escape", place(self.text, at + 6))
                 if not 0xDC00 <= int(following.group(1)[1:], 16) <= 0xDFFF:
                     raise _parse_error(
-                        path, "lone leading surrogate in hex escape", _place(self.text, at + 11)
+                        path, "lone leading surrogate in hex escape", place(self.text, at + 11)
                     )
         return json.loads(token)
 
