@@ -244,6 +244,28 @@ def tree_children(parent_ids: Sequence[str], *, limit: int) -> str:
     )
 
 
+def tree_by_query(query: str, *, limit: int) -> str:
+    """The call-tree columns of the invocations a bulk action's QUERY matches that have not
+    completed: the rows of its selection, in one scan instead of one per batch of ids."""
+    return f"{_TREE_SELECT} WHERE {query_filter(query)} AND {not_completed()} LIMIT {int(limit)}"
+
+
+def tree_children_by_query(query: str, *, limit: int) -> str:
+    """The invocations started by any invocation a QUERY matches, and perhaps a few more
+    (the caller keeps the children of the invocations it selected), oldest first."""
+    q = query.strip()
+    if ids.is_valid(q, "inv"):
+        parent = f"invoked_by_id = {literal(q)}"
+    else:
+        q = q.rstrip("/")
+        parent = f"{starts_with('invoked_by_target', q + '/')}"
+        if q.count("/") == 1:  # Service/handler, or every handler of Object/key
+            parent = f"(invoked_by_target = {literal(q)} OR {parent})"
+        elif q.count("/") > 1:
+            parent = f"invoked_by_target = {literal(q)}"
+    return f"{_TREE_SELECT} WHERE {parent} ORDER BY created_at, id LIMIT {int(limit)}"
+
+
 def tree_child_counts(parent_ids: Sequence[str]) -> str:
     """How many invocations each of these invocations started."""
     return (

@@ -206,14 +206,17 @@ async def execute(
     return outcomes, stop.is_set()
 
 
-async def impact_of(client: AdminClient, verb: str, refs: list[InvocationRef]) -> Impact | None:
-    """What ``verb`` will reach in the call trees of ``refs``; None (with a warning) when the
-    server cannot tell, so that the action itself still works."""
+async def impact_of(
+    client: AdminClient, verb: str, refs: list[InvocationRef], query: str | None = None
+) -> Impact | None:
+    """What ``verb`` will reach in the call trees of ``refs`` (selected by ``query`` alone,
+    if given); None (with a warning) when the server cannot tell, so that the action itself
+    still works."""
     from restate_cli.admin.errors import ApiError, ProtocolError
     from restate_cli.admin.impact import preview
 
     try:
-        return await preview(client, verb, [r.id for r in refs])
+        return await preview(client, verb, [r.id for r in refs], query=query)
     except (ApiError, ProtocolError) as e:
         client.warnings.append(f"could not read the call trees, so no impact preview: {e.message}")
         return None
@@ -264,7 +267,8 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
                 f"no invocations found for {opts.label}; {a.verb} works only on "
                 f"{a.works_on} invocations." + (f" {note}" if note else "")
             )
-        impact = await impact_of(client, a.verb, refs) if with_impact else None
+        by_query = opts.query if opts.filt is None else None  # cancel and kill: not completed
+        impact = await impact_of(client, a.verb, refs, by_query) if with_impact else None
         if not out.quiet:
             refs = await view_statuses(client, refs, impact)
         if opts.dry_run:
