@@ -40,6 +40,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, services: ServiceProcess) 
         backend_of(c.nodes[0]).register(services.url)
         for node in c.nodes:
             wait_serving(backend_of(node))
+            wait_operable(backend_of(node))
         yield c
     finally:
         c.stop()
@@ -53,6 +54,21 @@ def wait_serving(b: Backend, timeout: float = 60) -> None:
     while b.call("Greeter/greet", "cluster").status_code != 200:
         assert time.monotonic() < deadline, f"{b.kind} does not serve Greeter/greet"
         time.sleep(0.2)
+
+
+def wait_operable(b: Backend, timeout: float = 60) -> None:
+    """Until ``b`` acts on invocations of every partition: after a node stops, the
+    partitions it led move to the others, and until then an action there can fail. Kills
+    a dozen new invocations (their random ids spread them over the four partitions)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ids = [b.send("Greeter/sleepy", 3600) for _ in range(12)]
+        answers = [httpx.patch(f"{b.admin_url}/invocations/{i}/kill", timeout=30) for i in ids]
+        failed = [f"{a.status_code} {a.text}" for a in answers if a.status_code != 200]
+        if not failed:
+            return
+        assert time.monotonic() < deadline, f"{b.kind} did not act on every partition: {failed[:3]}"
+        time.sleep(0.5)
 
 
 def cli_at(url: str, home: Path):
@@ -143,6 +159,7 @@ def test_with_one_node_stopped_the_others_answer(
     assert stopped.proc is not None and stopped.proc.poll() is not None
     for node in alive:
         wait_serving(backend_of(node))
+        wait_operable(backend_of(node))
     exercise(alive[0], alive[1], home, kafka_broker)
     exercise(alive[1], alive[0], home, kafka_broker)
 

@@ -285,7 +285,8 @@ class AdminClient:
         """Rows of one SQL statement over ``/query``, as JSON objects (NULL keys absent).
 
         Reads are retried for a few seconds while the server answers that a partition is not
-        ready yet (restate-server does so just after start-up and during leader changes).
+        ready yet (restate-server does so just after start-up, during leader changes, and in
+        a cluster while a partition moves between nodes).
         """
         log.debug("SQL: %s", sql)
         delay = 0.1
@@ -396,7 +397,14 @@ class AdminClient:
 
 
 TRANSIENT_RETRY_SECONDS = 5.0
-_TRANSIENT = ("partition store", "partition processor", "not the leader", "no leader", "not ready")
+_TRANSIENT = (
+    "partition store",
+    "partition processor",
+    "not the leader",
+    "no leader",
+    "not ready",
+    "is being transferred",  # a cluster moving a partition between nodes (restate-server 1.7)
+)
 
 
 def _transient(e: ApiError) -> bool:
