@@ -180,9 +180,8 @@ def test_a_query_meeting_a_partition_on_the_move_is_retried(tmp_path: Path) -> N
 
     async def go() -> list:
         server, port, heads = await echo_server(answer)
-        async with server:
-            async with AdminClient(settings(f"http://127.0.0.1:{port}", tmp_path)) as client:
-                rows = await client.query("SELECT COUNT(1) AS n FROM sys_invocation")
+        async with server, AdminClient(settings(f"http://127.0.0.1:{port}", tmp_path)) as client:
+            rows = await client.query("SELECT COUNT(1) AS n FROM sys_invocation")
         return rows, [h for h in heads if b"query" in h]
 
     rows, queries = asyncio.run(go())
