@@ -273,6 +273,8 @@ def connect(path: Path, *, readonly: bool = False) -> Conn:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # the writer's page cache, 32 MiB (SQLite's default is 2): more of a large store's
+        # index pages stay in memory (`dev` held 119 MB at a million invocations)
         conn.execute("PRAGMA cache_size = -32768")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA case_sensitive_like = ON")
