@@ -736,24 +736,38 @@ def main(argv: list[str] | None = None) -> int:
         code = 1
     finally:
         procs.stop_all()
+    summary = (
+        f"Medians of {bench.n_fast} runs (start-up), {bench.n_list} runs (lists) and "
+        f"{1 if args.quick else 3} rounds (cancel, calls/s); every CLI call is a fresh process. "
+        "CLI rows: both CLIs against the same restate-server 1.7.12. calls/s: the same SDK service "
+        "(restate-sdk, hypercorn), registered with restate-server with `use_http_11: true` for parity."
+    )
+    return finish(bench, args, about, code, summary)
+
+
+def finish(
+    bench: Bench,
+    args: argparse.Namespace,
+    about: str,
+    code: int,
+    summary: str,
+    columns: Sequence[str] | None = None,
+) -> int:
+    """Print the table, ``summary`` and the notes; write ``--json``; remove the working
+    directory unless ``--keep``. Returns the exit code: 1 if a target failed."""
     if bench.rows:
         print(f"Machine: {about}\n")
-        print(bench.table())
+        print(bench.table(columns))
         print()
-        print(
-            f"Medians of {bench.n_fast} runs (start-up), {bench.n_list} runs (lists) and "
-            f"{1 if args.quick else 3} rounds (cancel, calls/s); every CLI call is a fresh process. "
-            "CLI rows: both CLIs against the same restate-server 1.7.12. calls/s: the same SDK service "
-            "(restate-sdk, hypercorn), registered with restate-server with `use_http_11: true` for parity."
-        )
+        print(summary)
         for note in bench.notes:
             print(f"- {note}")
     if args.json and bench.rows:
         bench.write_json(Path(args.json), about)
     if args.keep:
-        say(f"kept {work}")
+        say(f"kept {bench.work}")
     else:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(bench.work, ignore_errors=True)
     if code == 0 and any(r.result == "FAIL" for r in bench.rows):
         code = 1
     return code

@@ -49,6 +49,7 @@ from run import (  # noqa: E402
     below,
     binaries,
     clean_env,
+    finish,
     machine,
     ratio_at_most,
     rss_mb,
@@ -561,26 +562,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         procs.stop_all()
     head = ("measurement", f"embedded, {size.total:,} invocations", "official CLI / reference", "ratio")
-    if bench.rows:
-        print(f"Machine: {about}\n")
-        print(bench.table(head))
-        print()
-        print(
-            f"{'--quick: ' if args.quick else ''}{size.total:,} invocations, {size.in_flight:,} in flight. "
-            f"Medians of {bench.n_list} runs per CLI row, every CLI call a fresh process; both CLIs "
-            "read the same `restate-cli dev` over loopback."
-        )
-        for note in bench.notes:
-            print(f"- {note}")
-    if args.json and bench.rows:
-        bench.write_json(Path(args.json), about)
-    if args.keep:
-        say(f"kept {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    if code == 0 and any(r.result == "FAIL" for r in bench.rows):
-        code = 1
-    return code
+    summary = (
+        f"{'--quick: ' if args.quick else ''}{size.total:,} invocations, {size.in_flight:,} in flight. "
+        f"Medians of {bench.n_list} runs per CLI row, every CLI call a fresh process; both CLIs "
+        "read the same `restate-cli dev` over loopback."
+    )
+    return finish(bench, args, about, code, summary, head)
 
 
 if __name__ == "__main__":
