@@ -6,8 +6,8 @@ CLI 1.7.12 and restate-server 1.7.12, and check the performance targets.
 
 Everything runs on this machine, on loopback: restate-server and the official CLI from the
 pinned npm packages in ``.node/`` (installed by ``scripts/install-restate`` if missing),
-``restate-cli dev`` over private data directories, and one restate-sdk service
-(``bench/app.py``, served by hypercorn) registered with both runtimes. Each measurement runs
+``restate-cli dev`` over private data directories, and restate-sdk services (``bench/app.py``,
+served by hypercorn) registered with both runtimes, over HTTP/1.1 and over HTTP/2. Each measurement runs
 on both tools in the same run, alternating, every CLI call in a fresh process; the table
 shows medians. Every process started here is stopped by its PID on exit, Ctrl-C included.
 """
@@ -535,13 +535,26 @@ class Bench:
         return result
 
     def throughput(self, server: Backend, service_uri: str) -> None:
-        dev = start_dev(self.procs, "dev-load", self.work / "embedded-load", self.work / "home")
-        dev.register(service_uri)
+        self.calls_per_s(server, service_uri, http11=True)
+        # The SDK over HTTP/2, each runtime with a service process of its own: registered
+        # without use_http_11, as restate-server registers by default.
+        h2_server_uri = start_service(self.procs, "service-h2-server")
+        h2_dev_uri = start_service(self.procs, "service-h2-dev")
+        server.register(h2_server_uri, http11=False)
+        self.calls_per_s(server, h2_dev_uri, http11=False)
+
+    def calls_per_s(self, server: Backend, service_uri: str, *, http11: bool) -> None:
+        """Greeter/greet with 32 callers on both runtimes, alternating; ``server`` already
+        has the service registered (over HTTP/1.1 when ``http11``)."""
+        transport = "HTTP/1.1" if http11 else "HTTP/2"
+        data = self.work / ("embedded-load-http1" if http11 else "embedded-load-http2")
+        dev = start_dev(self.procs, "dev-load", data, self.work / "home")
+        dev.register(service_uri, http11=http11)
         rounds = 1 if self.quick else 3
         ours: list[dict] = []
         theirs: list[dict] = []
         for r in range(rounds):
-            say(f"calls/s of Greeter/greet with 32 callers, round {r + 1} of {rounds}")
+            say(f"calls/s of Greeter/greet with 32 callers over {transport}, round {r + 1} of {rounds}")
             pair = [(ours, dev), (theirs, server)]
             for results, backend in pair if r % 2 == 0 else reversed(pair):
                 results.append(self.load(backend.ingress_url))
@@ -549,7 +562,7 @@ class Bench:
         self.procs.stop(dev.proc)
         med = statistics.median
         self.add_values(
-            "calls/s, `Greeter/greet`, 32 concurrent callers (HTTP/1.1 to the SDK)",
+            f"calls/s, `Greeter/greet`, 32 concurrent callers ({transport} to the SDK)",
             med(x["calls_per_s"] for x in ours),
             med(x["calls_per_s"] for x in theirs),
             "/s",
@@ -557,36 +570,9 @@ class Bench:
             ratio_at_least(1.0),
             rounds,
         )
-        self.add_values(
-            "  latency p50",
-            med(x["p50_ms"] for x in ours),
-            med(x["p50_ms"] for x in theirs),
-            "lat",
-            samples=rounds,
-        )
-        self.add_values(
-            "  latency p99",
-            med(x["p99_ms"] for x in ours),
-            med(x["p99_ms"] for x in theirs),
-            "lat",
-            samples=rounds,
-        )
-        if not self.quick:
-            say("calls/s of restate-server with the SDK over HTTP/2 (for reference)")
-            h2_uri = start_service(self.procs, "service-h2")
-            server.register(h2_uri, http11=False)
-            h2 = self.load(server.ingress_url)
-            self.add_values(
-                "calls/s, restate-server with the SDK over HTTP/2 (reference)",
-                None,
-                h2["calls_per_s"],
-                "/s",
-                samples=1,
-            )
-            self.notes.append(
-                f"restate-server over HTTP/2 (its default, bidirectional streaming): latency p50 "
-                f"{h2['p50_ms']:.1f} ms, p99 {h2['p99_ms']:.1f} ms."
-            )
+        for label, key in (("  latency p50", "p50_ms"), ("  latency p99", "p99_ms")):
+            ours_ms, theirs_ms = med(x[key] for x in ours), med(x[key] for x in theirs)
+            self.add_values(label, ours_ms, theirs_ms, "lat", samples=rounds)
 
     # -- the table -------------------------------------------------------------------
 
@@ -740,7 +726,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Medians of {bench.n_fast} runs (start-up), {bench.n_list} runs (lists) and "
         f"{1 if args.quick else 3} rounds (cancel, calls/s); every CLI call is a fresh process. "
         "CLI rows: both CLIs against the same restate-server 1.7.12. calls/s: the same SDK service "
-        "(restate-sdk, hypercorn), registered with restate-server with `use_http_11: true` for parity."
+        "(restate-sdk, hypercorn), registered with both runtimes with `use_http_11: true` (HTTP/1.1 "
+        "row) or without (HTTP/2 row: restate-server streams bidirectionally, the embedded runtime "
+        "exchanges request/response over HTTP/2)."
     )
     return finish(bench, args, about, code, summary)
 

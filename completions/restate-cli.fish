@@ -123,7 +123,7 @@ function __restate_cli_node
             set __restate_cli_aliases 'add:register' 'get:describe' 'ls:list' 'rm:remove'
             set __restate_cli_flags '-h:Show this message and exit' '--help:Show this message and exit'
         case 'deployments register'
-            set __restate_cli_flags '--force:Update an already registered deployment' '--use-http1.1:Talk HTTP/1.1 to it (remote servers)' '--dry-run:Discover and validate, register nothing' '-h:Show this message and exit' '--help:Show this message and exit'
+            set __restate_cli_flags '--force:Update an already registered deployment' '--use-http1.1:Reach it over HTTP/1.1, not HTTP/2' '--dry-run:Discover and validate, register nothing' '-h:Show this message and exit' '--help:Show this message and exit'
             set __restate_cli_vopts '--header:Extra header sent to it'
             set __restate_cli_args '-'
         case 'deployments list'

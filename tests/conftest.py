@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support.backend import Backend
 from support.cli import Result, clean_env, run_in_process, run_subprocess
 from support.kafka import CLUSTER, KafkaBackend, TansuBroker, static_cluster_config
-from support.processes import EmbeddedRuntime, RestateServer, ServiceProcess
+from support.processes import EmbeddedRuntime, NodeService, RestateServer, ServiceProcess
 
 SERVER_VERSIONS = [v for v in os.environ.get("RESTATE_TEST_SERVERS", "1.7.12,1.6.2,embedded").split(",") if v]
 
@@ -155,6 +155,35 @@ def feature_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servi
     svc = ServiceProcess(app="features:app").start(tmp_path_factory.mktemp("features"))
     yield svc
     svc.stop()
+
+
+@pytest.fixture(scope="session")
+def node_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, NodeService]]:
+    """tests/services/ts on Node.js 22, served each of the four ways serve.ts offers, by
+    mode: ``serve``, ``http2-rr``, ``http1``, ``http1-bidi``."""
+    logs = tmp_path_factory.mktemp("node")
+    started: dict[str, NodeService] = {}
+    try:
+        for mode in ("serve", "http2-rr", "http1", "http1-bidi"):
+            started[mode] = NodeService(mode).start(logs)
+        yield started
+    finally:
+        for svc in started.values():
+            svc.stop()
+
+
+@pytest.fixture
+def fresh_node(tmp_path: Path) -> Iterator[Callable[[str], NodeService]]:
+    """Start a NodeService of its own (a URI no runtime has seen) for one test."""
+    started: list[NodeService] = []
+
+    def start(mode: str) -> NodeService:
+        started.append(NodeService(mode).start(tmp_path))
+        return started[-1]
+
+    yield start
+    for svc in started:
+        svc.stop()
 
 
 @pytest.fixture

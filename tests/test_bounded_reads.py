@@ -104,7 +104,9 @@ def while_watching_memory(pid: int, server: HostileServer, work: Callable[[], ob
 
 
 def register(admin_url: str, uri: str) -> httpx.Response:
-    return httpx.post(f"{admin_url}/deployments", json={"uri": uri}, timeout=30)
+    """The hostile servers speak HTTP/1.1 only (test_http2.py holds discovery over HTTP/2 to
+    the same bounds)."""
+    return httpx.post(f"{admin_url}/deployments", json={"uri": uri, "use_http_11": True}, timeout=30)
 
 
 @pytest.fixture

@@ -127,6 +127,9 @@ def test_restarted_demo_resumes_on_the_same_deployment_without_sending_again(tmp
 
     # The port is taken meanwhile: the deployment moves with its pinned invocations.
     with socket.socket() as squatter:
+        # SO_REUSEADDR, as servers bind: the services' last connections may linger in
+        # TIME_WAIT on the port (hypercorn closes its end first on the runtime's GOAWAY)
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", demo_port))
         squatter.listen()
         dev = Dev(data)

@@ -2,6 +2,7 @@
 
 Journals are built with the codec and replayed the way reference §9.3 describes; a second,
 deliberately broken deployment (tests/services/odd_deployment.py) covers the error paths.
+hypercorn speaks HTTP/1.1 and HTTP/2 cleartext, so every test runs over both transports.
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ from restate_cli.ids import format_invocation_id
 RAW_ID = bytes(range(1, 25))
 INVOCATION_ID = format_invocation_id(RAW_ID)
 Entry = tuple[int, bytes]
+HTTP2 = False  # the transport of the test running now (set by the ``transport`` fixture)
+
+
+@pytest.fixture(autouse=True, scope="module", params=["http1.1", "http2"])
+def transport(request: pytest.FixtureRequest) -> Iterator[str]:
+    global HTTP2
+    HTTP2 = request.param == "http2"
+    yield request.param
+    HTTP2 = False
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +147,7 @@ def attempt_result(
                 key=key,
                 body=body,
                 timeout=timeout,
+                http2=HTTP2,
             )
 
     return asyncio.run(go())
@@ -174,7 +185,7 @@ def greet_body(name: str) -> bytes:
 async def invoke(client: DeploymentClient, url: str, service: str, handler: str, body: bytes) -> list[Frame]:
     result = await client.invoke(
         url, service, handler, version=6, invocation_id=INVOCATION_ID, key=None, body=body,
-        timeout=10,
+        timeout=10, http2=HTTP2,
     )  # fmt: skip
     return result.frames
 
@@ -182,9 +193,14 @@ async def invoke(client: DeploymentClient, url: str, service: str, handler: str,
 # -- discovery -------------------------------------------------------------------------------
 
 
+def discover_now(uri: str, **kw: Any) -> Manifest:
+    return asyncio.run(discover(uri, use_http_11=not HTTP2, **kw))
+
+
 def test_discovery_of_the_real_sdk(sdk: str) -> None:
-    m = asyncio.run(discover(sdk))
-    assert m.protocol_mode == "REQUEST_RESPONSE"  # because we asked over HTTP/1.1
+    m = discover_now(sdk)
+    # The Python SDK answers over HTTP/2 that it streams, over HTTP/1.1 that it does not
+    assert m.protocol_mode == ("BIDI_STREAM" if HTTP2 else "REQUEST_RESPONSE")
     assert (m.min_protocol_version, m.max_protocol_version) == (5, 7)
     assert (m.sdk_version, m.manifest_version) == ("restate-sdk-python/1.3.0", 4)
     assert [s.name for s in m.services] == [
@@ -211,7 +227,7 @@ def test_discovery_of_the_real_sdk(sdk: str) -> None:
 
 
 def test_discovery_of_options_and_retry_policy(sdk: str) -> None:
-    m = asyncio.run(discover(sdk))
+    m = discover_now(sdk)
     s = m.service("Configured")
     assert s is not None
     assert (s.documentation, s.metadata) == (
@@ -233,7 +249,7 @@ def test_discovery_of_options_and_retry_policy(sdk: str) -> None:
 
 
 def test_discovery_request_headers(odd: str) -> None:
-    m = asyncio.run(discover(f"{odd}/echo/", headers={"x-cluster": "test"}))
+    m = discover_now(f"{odd}/echo/", headers={"x-cluster": "test"})
     seen = m.services[0].metadata
     assert seen["accept"] == ACCEPT_MANIFESTS
     versions = [f"application/vnd.restate.endpointmanifest.v{v}+json" for v in (1, 2, 3, 4)]
@@ -254,14 +270,14 @@ def test_discovery_request_headers(odd: str) -> None:
 )
 def test_discovery_errors(odd: str, path: str, message: str) -> None:
     with pytest.raises(DiscoveryError, match=re.escape(message)) as info:
-        asyncio.run(discover(f"{odd}/{path}"))
+        discover_now(f"{odd}/{path}")
     assert "\n" not in str(info.value)
 
 
 def test_discovery_of_nothing() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(DiscoveryError, match=f"cannot reach {url}/discover: .*Connect call failed") as info:
-        asyncio.run(discover(url, timeout=2))
+        discover_now(url, timeout=2)
     assert "\n" not in str(info.value)
 
 

@@ -86,3 +86,19 @@ def test_update_moves_a_deployment_and_its_pinned_invocations(backend, tmp_path)
         ) == 1
     finally:
         moved.stop()
+
+
+def test_register_over_http11_on_request(cli, fresh_node) -> None:
+    url = fresh_node("http1").url  # http.createServer: HTTP/1.1 only
+    r = cli("-y", "dp", "register", url)
+    assert r.code == 1 and "Traceback" not in r.err, r
+    assert "[META0014]" in r.err and "consider discovery with --use-http1.1" in r.err, r.err
+    r = cli("-y", "dp", "register", "--use-http1.1", url)
+    assert r.code == 0, r
+    dep = re.search(r"(dp_\w+)", r.out).group(1)
+    r = cli("dp", "describe", dep)
+    assert re.search(r"Protocol:\s+RequestResponse over HTTP/1\.1", r.out), r.out
+    listed = next(d for d in cli("--json", "dp", "ls").json() if d["id"] == dep)
+    assert (listed["protocol_type"], listed["http_version"]) == ("RequestResponse", "HTTP/1.1")
+    row = next(line for line in cli("-o", "tsv", "dp", "ls").lines if line.startswith(dep))
+    assert row.split("\t")[2:4] == ["RequestResponse", "HTTP/1.1"]

@@ -4,25 +4,10 @@ retries, idempotent calls, state keys, delayed sends, headers."""
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
-from support.backend import Backend, unique
-
-
-def attach(b: Backend, inv: str, timeout: float = 30) -> httpx.Response:
-    return httpx.get(f"{b.ingress_url}/restate/invocation/{inv}/attach", timeout=timeout)
-
-
-def wait_for(fn, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not reached")
+from support.backend import Backend, unique, wait_for
 
 
 def awakeable_of(b: Backend, key: str) -> str:
@@ -42,7 +27,7 @@ def test_awakeable_resolved_through_the_ingress(features: Backend) -> None:
         timeout=10,
     )
     assert r.status_code == 202
-    out = attach(features, inv)
+    out = features.attach(inv)
     assert out.status_code == 200 and out.json() == "got yes"
 
 
@@ -51,11 +36,11 @@ def test_awakeable_resolved_and_rejected_by_handlers(features: Backend) -> None:
     inv = features.send(f"Waiter/{key}/await_awakeable")
     r = features.call("Helper/resolve", {"id": awakeable_of(features, key), "value": "from code"})
     assert r.status_code == 200
-    assert attach(features, inv).json() == "got from code"
+    assert features.attach(inv).json() == "got from code"
     key = unique("aw")
     inv = features.send(f"Waiter/{key}/await_awakeable")
     features.call("Helper/resolve", {"id": awakeable_of(features, key), "reject": True})
-    assert attach(features, inv).json() == "rejected: no thanks"
+    assert features.attach(inv).json() == "rejected: no thanks"
 
 
 def test_workflow_run_promise_and_output(features: Backend) -> None:
@@ -135,12 +120,12 @@ def test_named_signals(features: Backend) -> None:
     inv = features.send(f"Waiter/{key}/await_signal", "go")
     features.wait_status(inv, "suspended")
     assert features.call("Helper/signal", {"id": inv, "name": "go", "value": "now"}).status_code == 200
-    assert attach(features, inv).json() == "signal: now"
+    assert features.attach(inv).json() == "signal: now"
     key = unique("sig")
     inv = features.send(f"Waiter/{key}/await_signal", "go")
     features.wait_status(inv, "suspended")
     features.call("Helper/signal", {"id": inv, "name": "go", "reject": True})
-    assert attach(features, inv).json() == "signal rejected: not today"
+    assert features.attach(inv).json() == "signal rejected: not today"
 
 
 def test_select_between_an_awakeable_and_a_timer(features: Backend) -> None:
@@ -155,7 +140,7 @@ def test_select_between_an_awakeable_and_a_timer(features: Backend) -> None:
         headers={"content-type": "application/json"},
         timeout=10,
     )
-    assert attach(features, inv).json() == "awakeable: first"
+    assert features.attach(inv).json() == "awakeable: first"
 
 
 def test_awaiting_several_calls(features: Backend) -> None:

@@ -24,7 +24,7 @@ def register_cmd(
     ctx: typer.Context,
     uri: str = typer.Argument(..., metavar="URI", help="The deployment's URL, e.g. http://localhost:9080"),
     force: bool = typer.Option(False, "--force", help="Update an already registered deployment"),
-    use_http_11: bool = typer.Option(False, "--use-http1.1", help="Talk HTTP/1.1 to it (remote servers)"),
+    use_http_11: bool = typer.Option(False, "--use-http1.1", help="Reach it over HTTP/1.1, not HTTP/2"),
     header: list[str] = typer.Option([], "--header", metavar="KEY:VALUE", help="Extra header sent to it"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Discover and validate, register nothing"),
 ) -> None:

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from restate_cli import ids
 from restate_cli.durations import friendly
-from restate_cli.embedded.engine.policy import DAY_MS, DEFAULT_ABORT_TIMEOUT_MS, RetryPolicy
+from restate_cli.embedded.engine.policy import (
+    DAY_MS,
+    DEFAULT_ABORT_TIMEOUT_MS,
+    DEFAULT_INACTIVITY_TIMEOUT_MS,
+    RetryPolicy,
+)
 from restate_cli.embedded.errors import EngineError
 from restate_cli.embedded.store import NewerSchema, Store, now_ms, problem
 from restate_cli.embedded.store.sysviews import ts
@@ -124,17 +129,32 @@ class Runtime:
     # -- deployments -----------------------------------------------------------------
 
     async def register(
-        self, uri: str, *, force: bool, additional_headers: dict[str, str], dry_run: bool = False
+        self,
+        uri: str,
+        *,
+        force: bool,
+        additional_headers: dict[str, str],
+        dry_run: bool = False,
+        use_http_11: bool = False,
     ) -> tuple[int, dict[str, Any]]:
-        """Discover a deployment and record its services; ``(status, body)`` as restate answers."""
-        from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
+        """Discover a deployment and record its services; ``(status, body)`` as restate
+        answers: 201 for a new deployment (also when only a dry run), 200 for one already
+        registered at that URI (discovered again only with ``force``). A failed registration
+        is logged."""
+        try:
+            return await self._register(uri, force, additional_headers, dry_run, use_http_11)
+        except EngineError as e:
+            self.engine.log(f"registering the deployment at {uri} failed: {e.message}")
+            raise
 
+    async def _register(
+        self, uri: str, force: bool, additional_headers: dict[str, str], dry_run: bool, use_http_11: bool
+    ) -> tuple[int, dict[str, Any]]:
         uri = uri if uri.endswith("/") else uri + "/"
         existing = self.store.deployment_by_uri(uri)
-        try:
-            manifest = await discover(uri, headers=additional_headers)
-        except DiscoveryError as e:
-            raise EngineError(500, f"[{e.code}] {e}" if e.code else str(e), restate_code=e.code) from None
+        if existing is not None and not force:  # as restate-server: no discovery, no change
+            return 200, self._registered(existing)
+        manifest = await _discover(uri, additional_headers, use_http_11)
         services = manifest.raw.get("services", [])
         for svc in services:
             current = self.store.service(svc["name"])
@@ -146,20 +166,10 @@ class Runtime:
                     f"{current['ty']} to {new_ty}; register with force to replace it",
                     restate_code="META0006",
                 )
-        if existing is not None and not force:
-            known = {s["name"] for s in self.store.services() if s["deployment_id"] == existing["id"]}
-            if known == {s["name"] for s in services}:
-                return 200, self._registration(existing["id"], manifest)
-            raise EngineError(
-                409,
-                f"[META0004] the deployment {uri} is already registered as {existing['id']} with other "
-                "services; register with force to update it",
-                restate_code="META0004",
-            )
         dep_id = existing["id"] if existing else ids.format_short_id("dp", ids.new_uuid())
         if dry_run:
-            return 200, self._registration(dep_id, manifest)
-        self._save_deployment(dep_id, uri, manifest, additional_headers, existing)
+            return (200 if existing else 201), self._registration(dep_id, manifest)
+        self._save_deployment(dep_id, uri, manifest, additional_headers, existing, use_http_11=use_http_11)
         self.engine.log(f"registered deployment {dep_id} at {uri}: {', '.join(s['name'] for s in services)}")
         return (200 if existing else 201), self._registration(dep_id, manifest)
 
@@ -171,11 +181,13 @@ class Runtime:
         additional_headers: dict[str, str] | None,
         overwrite: bool,
         dry_run: bool = False,
+        use_http_11: bool | None = None,
     ) -> dict[str, Any]:
-        """Point a deployment at another endpoint (or change its headers), keeping its id:
-        invocations pinned to it go on there. As on restate-server, the endpoint is
-        discovered, but its services replace the recorded ones only with ``overwrite``."""
-        from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
+        """Point a deployment at another endpoint (or change its headers or HTTP version:
+        ``use_http_11`` None keeps it), keeping its id: invocations pinned to it go on
+        there. As on restate-server, the endpoint is discovered, but its services replace
+        the recorded ones only with ``overwrite``."""
+        from restate_cli.embedded.protocol.deployment_client import HTTP_1_1
 
         uri = dep["uri"] if uri is None else (uri if uri.endswith("/") else uri + "/")
         other = self.store.deployment_by_uri(uri)
@@ -188,12 +200,13 @@ class Runtime:
         headers = additional_headers
         if headers is None:
             headers = json.loads(dep["additional_headers"] or "{}")
-        try:
-            manifest = await discover(uri, headers=headers)
-        except DiscoveryError as e:
-            raise EngineError(500, f"[META0003] {e}", restate_code="META0003") from None
+        if use_http_11 is None:
+            use_http_11 = dep["http_version"] == HTTP_1_1
+        manifest = await _discover(uri, headers, use_http_11)
         if not dry_run:
-            self._save_deployment(dep["id"], uri, manifest, headers, dep, services=overwrite)
+            self._save_deployment(
+                dep["id"], uri, manifest, headers, dep, services=overwrite, use_http_11=use_http_11
+            )
             self.engine.log(f"updated deployment {dep['id']}: now at {uri}")
         return self.deployment_json(self.store.deployment(dep["id"]) or dep, full=True)
 
@@ -206,8 +219,11 @@ class Runtime:
         existing: dict[str, Any] | None,
         *,
         services: bool = True,
+        use_http_11: bool = False,
     ) -> None:
         """Record a deployment (and, unless told not to, its services) in one transaction."""
+        from restate_cli.embedded.protocol.deployment_client import HTTP_1_1, HTTP_2, PROTOCOL_TYPES
+
         now = now_ms()
         with self.store.tx() as c:
             self.store.save_deployment(
@@ -215,8 +231,8 @@ class Runtime:
                 {
                     "id": dep_id,
                     "uri": uri,
-                    "protocol_type": "RequestResponse",
-                    "http_version": "HTTP/1.1",
+                    "protocol_type": PROTOCOL_TYPES[manifest.protocol_mode],
+                    "http_version": HTTP_1_1 if use_http_11 else HTTP_2,
                     "min_protocol_version": manifest.min_protocol_version,
                     "max_protocol_version": manifest.max_protocol_version,
                     "sdk_version": manifest.sdk_version,
@@ -239,6 +255,17 @@ class Runtime:
                     },
                 )
 
+    def _registered(self, dep: dict[str, Any]) -> dict[str, Any]:
+        """The answer to registering a deployment that is registered already."""
+        services = [s for s in self.store.services() if s["deployment_id"] == dep["id"]]
+        return {
+            "id": dep["id"],
+            "services": [self.service_json(s) for s in services],
+            "min_protocol_version": dep["min_protocol_version"],
+            "max_protocol_version": dep["max_protocol_version"],
+            "sdk_version": dep["sdk_version"],
+        }
+
     def _registration(self, dep_id: str, manifest: Any) -> dict[str, Any]:
         services = [self.service_json(s) for s in self.store.services() if s["deployment_id"] == dep_id]
         if not services:
@@ -251,7 +278,8 @@ class Runtime:
                         "revision": 1,
                         "public": 0 if s.get("ingressPrivate") else 1,
                         "manifest": json.dumps(s),
-                    }
+                    },
+                    request_response=manifest.protocol_mode == "REQUEST_RESPONSE",
                 )
                 for s in manifest.raw.get("services", [])
             ]
@@ -286,12 +314,16 @@ class Runtime:
             ],
         }
 
-    def service_json(self, svc: dict[str, Any]) -> dict[str, Any]:
+    def service_json(self, svc: dict[str, Any], *, request_response: bool | None = None) -> dict[str, Any]:
         """``GET /services/{name}``: settings the deployment or ``PATCH`` set, else the defaults.
 
-        The embedded runtime talks request/response to every deployment, where restate-server
-        applies no inactivity timeout: it shows ``0s``, and an ``info`` entry when one is set.
+        For a deployment in request/response mode (``request_response``, looked up if not
+        given) restate-server applies no inactivity timeout: it shows ``0s``, and an
+        ``info`` entry when one is set.
         """
+        if request_response is None:
+            dep = self.store.deployment(svc["deployment_id"])
+            request_response = dep is not None and dep["protocol_type"] == "RequestResponse"
         m = json.loads(svc["manifest"])
         handlers = [self._handler_json(svc, h) for h in m.get("handlers", [])]
         data: dict[str, Any] = {"name": svc["name"], "ty": _TY_JSON[svc["ty"]], "handlers": handlers}
@@ -310,13 +342,17 @@ class Runtime:
         data.update(
             {
                 "journal_retention": _friendly(m.get("journalRetention"), DAY_MS),
-                "inactivity_timeout": "0s",
+                "inactivity_timeout": (
+                    "0s"
+                    if request_response
+                    else _friendly(m.get("inactivityTimeout"), DEFAULT_INACTIVITY_TIMEOUT_MS)
+                ),
                 "abort_timeout": _friendly(m.get("abortTimeout"), DEFAULT_ABORT_TIMEOUT_MS),
                 "enable_lazy_state": bool(m.get("enableLazyState", False)),
                 "retry_policy": _retry_policy(m, service_level=True),
             }
         )
-        if m.get("inactivityTimeout") is not None:
+        if request_response and m.get("inactivityTimeout") is not None:
             data["info"] = [
                 {
                     "code": "RT0021",
@@ -382,6 +418,16 @@ _HANDLER_DURATIONS = (
     ("inactivityTimeout", "inactivity_timeout"),
     ("abortTimeout", "abort_timeout"),
 )
+
+
+async def _discover(uri: str, headers: dict[str, str], use_http_11: bool) -> Any:
+    """The manifest of the deployment at ``uri``, or the EngineError restate answers with."""
+    from restate_cli.embedded.protocol.deployment_client import DiscoveryError, discover
+
+    try:
+        return await discover(uri, headers=headers, use_http_11=use_http_11)
+    except DiscoveryError as e:
+        raise EngineError(500, f"[{e.code}] {e}" if e.code else str(e), restate_code=e.code) from None
 
 
 def _retry_policy(m: dict[str, Any], *, service_level: bool) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from restate_cli.render.output import (
     write_rows,
 )
 
-HEADERS = ("ID", "URI", "TYPE", "SERVICES", "CREATED AT")
+HEADERS = ("ID", "URI", "TYPE", "HTTP", "SERVICES", "CREATED AT")
 
 
 def _services(dep: dict[str, Any]) -> str:
@@ -58,6 +58,7 @@ def listing(io: IO, opts: OutputOptions, deployments: list[dict[str, Any]]) -> N
             d["id"],
             d.get("uri") or d.get("arn"),
             d.get("protocol_type"),
+            d.get("http_version"),
             _services(d),
             _created(d, opts),
         )

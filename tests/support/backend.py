@@ -32,10 +32,10 @@ class Backend:
 
     # -- admin ---------------------------------------------------------------------------
 
-    def register(self, uri: str) -> dict:
+    def register(self, uri: str, *, use_http_11: bool = True) -> dict:
         r = httpx.post(
             f"{self.admin_url}/deployments",
-            json={"uri": uri, "use_http_11": True, "force": True},
+            json={"uri": uri, "use_http_11": use_http_11, "force": True},
             timeout=30,
         )
         assert r.status_code in (200, 201), r.text
@@ -135,6 +135,10 @@ class Backend:
             f"{self.ingress_url}/{_path(target)}", content=content, headers=headers, timeout=timeout
         )
 
+    def attach(self, invocation_id: str, timeout: float = 30) -> httpx.Response:
+        """Wait for an invocation's result (``/restate/invocation/{id}/attach``)."""
+        return httpx.get(f"{self.ingress_url}/restate/invocation/{invocation_id}/attach", timeout=timeout)
+
     def children(self, parent_id: str) -> list[dict[str, Any]]:
         return self.query(f"SELECT * FROM sys_invocation WHERE invoked_by_id = '{parent_id}'")
 
@@ -148,6 +152,17 @@ def _body(body: Any) -> tuple[bytes, dict[str, str]]:
 
 def _path(target: str) -> str:
     return "/".join(quote(part, safe="") for part in target.split("/"))
+
+
+def wait_for(fn: Callable[[], Any], timeout: float = 20) -> Any:
+    """The first truthy value of ``fn()``, asked every 0.1 s for up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not reached")
 
 
 def unique(prefix: str = "k") -> str:

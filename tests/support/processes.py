@@ -182,10 +182,14 @@ class EmbeddedRuntime:
 
 @dataclass
 class ServiceProcess:
-    """An SDK app served by hypercorn on a loopback port."""
+    """An SDK app served by hypercorn (HTTP/1.1 and HTTP/2 cleartext) on a loopback port, or
+    by uvicorn (HTTP/1.1 only) with ``server="uvicorn"``; ``access_log``: a file for
+    hypercorn's access log (its request lines name the HTTP version: ``POST /invoke/S/h 2``)."""
 
     app: str = "app:app"
     port: int = field(default_factory=free_port)
+    access_log: Path | None = None
+    server: str = "hypercorn"
     proc: subprocess.Popen | None = None
 
     @property
@@ -194,15 +198,94 @@ class ServiceProcess:
 
     def start(self, log_dir: Path) -> ServiceProcess:
         log = (log_dir / f"service-{self.port}.log").open("wb")
+        args = [sys.executable, "-m", "hypercorn", self.app, "--bind", f"127.0.0.1:{self.port}"]
+        if self.server == "uvicorn":
+            args = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                self.app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ]
+        if self.access_log is not None:
+            args += ["--access-logfile", str(self.access_log)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hypercorn", self.app, "--bind", f"127.0.0.1:{self.port}"],
+            args,
             cwd=SERVICES_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_http(f"http://127.0.0.1:{self.port}/health", 30, self.proc)
+        try:
+            wait_http(f"http://127.0.0.1:{self.port}/health", 30, self.proc)
+        except RuntimeError:
+            stop(self.proc)  # nothing outlives a start that failed
+            raise
         return self
 
     def stop(self) -> None:
         if self.proc is not None:
             stop(self.proc)
+
+
+NODE_VERSION = "22.23.3"
+TS_SDK_VERSION = "1.17.2"
+
+
+@dataclass
+class NodeService:
+    """tests/services/ts/serve.ts on Node.js 22 with the TypeScript SDK, served one of the
+    four ways serve.ts offers (``serve``, ``http2-rr``, ``http1``, ``http1-bidi``)."""
+
+    mode: str
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, log_dir: Path) -> NodeService:
+        node = NODE_DIR / f"node-{NODE_VERSION}" / "node_modules" / ".bin" / "node"
+        sdk = NODE_DIR / f"sdk-ts-{TS_SDK_VERSION}"
+        if not node.is_file() or not (sdk / "node_modules" / "@restatedev" / "restate-sdk").is_dir():
+            raise RuntimeError(
+                f"Node.js {NODE_VERSION} and the TypeScript SDK {TS_SDK_VERSION} are not installed "
+                f"under {NODE_DIR}: run scripts/install-restate"
+            )
+        log = (log_dir / f"node-{self.mode}-{self.port}.log").open("wb")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RESTATE_", "NODE_"))}
+        env["RESTATE_TS_SDK_DIR"] = str(sdk)
+        self.proc = subprocess.Popen(
+            [str(node), "--import", "./sdk-resolver.mjs", "serve.ts", self.mode, str(self.port)],
+            cwd=SERVICES_DIR / "ts",
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            _wait_port(self.port, 30, self.proc)
+        except RuntimeError:
+            stop(self.proc)
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+
+def _wait_port(port: int, timeout: float, proc: subprocess.Popen) -> None:
+    """Wait until something accepts connections on ``port`` (a server that speaks only
+    HTTP/2 cannot be asked with httpx's HTTP/1.1)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before port {port} opened")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on port {port} within {timeout}s")

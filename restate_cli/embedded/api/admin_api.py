@@ -63,10 +63,9 @@ def build(rt: Runtime) -> asgi.App:
             force=bool(request.force),
             additional_headers=request.additional_headers or {},
             dry_run=request.dry_run,
+            use_http_11=request.use_http_11,
         )
-        return json_response(
-            data, status, [("location", f"deployments/{data['id']}")] if status == 201 else []
-        )
+        return json_response(data, status, [("location", f"deployments/{data['id']}")])
 
     def deployment_or_404(req: Request) -> dict[str, Any]:
         dep_id = req.params["deployment"]
@@ -89,6 +88,7 @@ def build(rt: Runtime) -> asgi.App:
                 additional_headers=update.additional_headers,
                 overwrite=update.overwrite,
                 dry_run=update.dry_run,
+                use_http_11=update.use_http_11,
             )
         )
 

@@ -1,8 +1,9 @@
 """One invocation attempt: begin it, exchange it with the deployment, store what the SDK
 sent, and act on how the attempt ended (End, Suspension, Error, or a broken exchange).
 
-The exchange today is request/response: the request carries Start and the whole journal,
-the response every frame the SDK produced until it ended the attempt.
+The exchange today is request/response, over HTTP/2 or HTTP/1.1 as the deployment was
+registered: the request carries Start and the whole journal, the response every frame the
+SDK produced until it ended the attempt.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ Change = Callable[[Tx], None]
 
 def begin(tx: Tx, inv_id: str) -> Attempt | None:
     """Mark an attempt in flight and build its request body (Start, then the journal)."""
-    from restate_cli.embedded.protocol.deployment_client import pick_protocol_version
+    from restate_cli.embedded.protocol.deployment_client import HTTP_2, pick_protocol_version
 
     store, c, now = tx.store, tx.c, tx.now
     inv = tx.get(inv_id)
@@ -78,7 +79,8 @@ def begin(tx: Tx, inv_id: str) -> Attempt | None:
     parts.extend(encode_frame(e.msg_type, e.payload) for e in journal)
     inv = replace(inv, epoch=inv.epoch + 1, in_flight=1)
     timeout = policy.abort_timeout(manifest, inv.service, inv.handler)
-    return Attempt(inv, b"".join(parts), dep["uri"], version, timeout)
+    http2 = dep["http_version"] == HTTP_2
+    return Attempt(inv, b"".join(parts), dep["uri"], version, timeout, http2)
 
 
 def _deployment_for(tx: Tx, inv: Inv) -> dict[str, Any] | None:
@@ -103,6 +105,7 @@ async def request_response(client: Any, attempt: Attempt) -> Change:
             key=inv.service_key if inv.keyed else None,
             body=attempt.body,
             timeout=attempt.timeout,
+            http2=attempt.http2,
         )
     except AttemptFailed as e:
         error = AttemptError(500, e.message, e.code)

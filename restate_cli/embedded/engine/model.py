@@ -37,14 +37,15 @@ class Result:
 
 class Attempt(NamedTuple):
     """An attempt ready to send: the invocation as marked in flight, the request body
-    (Start, then the journal), the deployment's URI, the protocol version and the abort
-    timeout in seconds."""
+    (Start, then the journal), the deployment's URI, the protocol version, the abort
+    timeout in seconds, and whether the deployment speaks HTTP/2 (else HTTP/1.1)."""
 
     inv: Inv
     body: bytes
     uri: str
     version: int
     timeout: float
+    http2: bool = False
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 
 DAY_MS = 86_400_000
 DEFAULT_ABORT_TIMEOUT_MS = 10 * 60_000
+DEFAULT_INACTIVITY_TIMEOUT_MS = 60_000
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
-"""HTTP/1.1 client for SDK deployments: discovery, and one request/response invocation attempt.
+"""The client for SDK deployments: discovery, and one request/response invocation attempt.
 
-Discovering over HTTP/1.1 makes the SDK declare REQUEST_RESPONSE mode: each attempt sends
-Start plus the whole journal as one request body, and reads the SDK's frames from the
-response until End, Suspension or Error. There is no HTTP/2 and no streaming back.
+The transport is chosen as restate-server chooses it: HTTP/2 (cleartext with prior
+knowledge for ``http://``, see ``http2``) unless the deployment was registered with
+``use_http_11``, then HTTP/1.1 (``restate_cli.http1``). SDKs answer discovery over HTTP/2
+with BIDI_STREAM mode and over HTTP/1.1 mostly with REQUEST_RESPONSE. Each attempt here is
+request/response whatever the mode: it sends Start plus the whole journal, ends the
+request, and reads the SDK's frames until End, Suspension or Error (an SDK in BIDI_STREAM
+mode suspends when its input has ended and it needs a completion).
 
-    DiscoveryError   discovery failed, or the deployment cannot be used (one-line message)
+    DiscoveryError   discovery failed, or the deployment cannot be used; ``code`` is
+                     restate's error code for it
     AttemptFailed    an attempt failed in transport or framing; always worth a retry
 """
 
@@ -22,6 +27,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from restate_cli.embedded.protocol import TERMINAL_TYPES, Frame, FrameDecoder, jsonbody
+from restate_cli.embedded.protocol.http2 import Http2Error, Pool
 from restate_cli.embedded.protocol.manifest import (
     HandlerInput,
     HandlerManifest,
@@ -32,7 +38,7 @@ from restate_cli.embedded.protocol.manifest import (
     parse_manifest,
 )
 from restate_cli.http1 import ConnectionPool, HttpError, Response
-from restate_cli.limits import MAX_MANIFEST_BYTES, TooLarge, read_httpx
+from restate_cli.limits import MAX_MANIFEST_BYTES, MAX_RESPONSE_BYTES, TooLarge, read_httpx
 
 __all__ = [
     "ACCEPT_MANIFESTS",
@@ -60,6 +66,12 @@ DISCOVERY_SECONDS = float(os.environ.get("RESTATE_CLI_DISCOVERY_TIMEOUT_SECONDS"
 """How long a discovery may take in all (restate-server 1.7 has no such bound: an endpoint
 that trickles its manifest holds the registration open for as long as it trickles)."""
 _ERROR_BODY_BYTES = 4096  # of a failed discovery's body, for the message
+
+HTTP_2 = "HTTP/2.0"
+HTTP_1_1 = "HTTP/1.1"
+"""A deployment's ``http_version``, in restate-server's words."""
+PROTOCOL_TYPES = {"BIDI_STREAM": "BidiStream", "REQUEST_RESPONSE": "RequestResponse"}
+"""A deployment's ``protocol_type``, from the protocolMode of its manifest."""
 
 
 class DiscoveryError(Exception):
@@ -112,8 +124,10 @@ async def discover(
     headers: Mapping[str, str] | None = None,
     timeout: float = 10,
     deadline: float | None = None,
+    use_http_11: bool = False,
 ) -> Manifest:
-    """``GET {uri}/discover`` over HTTP/1.1 and parse the manifest.
+    """``GET {uri}/discover`` over HTTP/2, or over HTTP/1.1 with ``use_http_11``, and parse
+    the manifest.
 
     ``timeout`` bounds the connect and each wait for data, ``deadline`` (default
     ``DISCOVERY_SECONDS``) the whole exchange; the body may hold ``MAX_MANIFEST_BYTES``.
@@ -122,21 +136,19 @@ async def discover(
     _check_address(url)
     request_headers = {**(headers or {}), "accept": ACCEPT_MANIFESTS}
     deadline = DISCOVERY_SECONDS if deadline is None else deadline
+    fetch = _fetch_http1 if use_http_11 else _fetch_http2
     try:
         async with asyncio.timeout(deadline):
-            r, body = await _fetch(url, request_headers, timeout)
+            r = await fetch(uri, url, request_headers, timeout)
     except TimeoutError:
         raise DiscoveryError(f"discovery at {url} did not complete within {deadline:g}s") from None
-    except httpx.TimeoutException:
-        raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
-    except httpx.HTTPError as e:
-        raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
     except TooLarge as e:
         raise DiscoveryError(str(e)) from None
-    if r.status_code != 200:
-        hint = " (is the SDK endpoint served at this path?)" if r.status_code == 404 else ""
-        text = body.decode(errors="replace")
-        raise DiscoveryError(f"{url} answered {_status(r.status_code)}{hint}{_body_hint(text)}")
+    body = r.body
+    if r.status != 200:
+        hint = " (is the SDK endpoint served at this path?)" if r.status == 404 else ""
+        text = body[:_ERROR_BODY_BYTES].decode(errors="replace")
+        raise DiscoveryError(f"{url} answered {_status(r.status)}{hint}{_body_hint(text)}")
     content_type = r.headers.get("content-type", "")
     version = _MANIFEST_TYPES.get(content_type)
     if version is None:
@@ -178,19 +190,54 @@ def _check_address(url: str) -> None:
         raise DiscoveryError(f"cannot reach {url}: the port must be a number from 0 to 65535") from None
 
 
-async def _fetch(url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
-    """The response head and its body: a manifest's worth, or the start of an error."""
-    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
-        client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
-        async with client.stream("GET", url, headers=headers) as r:
-            if r.status_code == 200:
-                return r, await read_httpx(r, MAX_MANIFEST_BYTES, f"the discovery response of {url}")
-            head = b""
-            async for chunk in r.aiter_bytes():
-                head += chunk
-                if len(head) >= _ERROR_BODY_BYTES:
-                    break
-            return r, head[:_ERROR_BODY_BYTES]
+async def _fetch_http1(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
+    """The response over HTTP/1.1: a manifest's worth, or the start of an error."""
+    try:
+        async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
+            client.headers.clear()  # no user-agent, accept-encoding: only what restate sends
+            async with client.stream("GET", url, headers=headers) as r:
+                if r.status_code == 200:
+                    body = await read_httpx(r, MAX_MANIFEST_BYTES, f"the discovery response of {url}")
+                else:
+                    body = b""
+                    async for chunk in r.aiter_bytes():
+                        body += chunk
+                        if len(body) >= _ERROR_BODY_BYTES:
+                            break
+                return Response(r.status_code, dict(r.headers), body)
+    except httpx.TimeoutException:
+        raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
+    except httpx.RemoteProtocolError as e:
+        if "disconnected" in str(e).lower():
+            raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+        raise DiscoveryError(  # restate-server's words and code for this case
+            f"[META0003] error when calling '{uri}': server possibly supports only HTTP/2, "
+            f"consider discovering without --use-http1.1.\nReason: {_describe(e)}"
+        ) from None
+    except httpx.HTTPError as e:
+        raise DiscoveryError(f"cannot reach {url}: {_describe(e)}") from None
+
+
+async def _fetch_http2(uri: str, url: str, headers: dict[str, str], timeout: float) -> Response:
+    """The response over HTTP/2 (cleartext with prior knowledge for ``http://``)."""
+    try:
+        async with Pool() as pool:
+            return await pool.request("GET", url, headers, timeout=timeout, max_body=MAX_MANIFEST_BYTES)
+    except Http2Error as e:
+        if e.not_http2:
+            raise DiscoveryError(  # restate-server's words and code for this case
+                f"[META0014] error when calling '{uri}': server possibly supports only HTTP1.1, "
+                "consider discovery with --use-http1.1.",
+                code="META0014",
+            ) from None
+        if e.too_large:
+            too_large = TooLarge(f"the discovery response of {url}", MAX_MANIFEST_BYTES)
+            raise DiscoveryError(str(too_large)) from None
+        if e.timed_out:
+            raise DiscoveryError(f"discovery at {url} timed out after {timeout:g}s") from None
+        if e.connecting:
+            raise DiscoveryError(f"cannot reach {url}: {e}") from None
+        raise DiscoveryError(f"discovery at {url} failed: {e}") from None
 
 
 def pick_protocol_version(manifest: Manifest, runtime_max: int = 6) -> int:
@@ -209,10 +256,13 @@ def pick_protocol_version(manifest: Manifest, runtime_max: int = 6) -> int:
 
 
 class DeploymentClient:
-    """Invocation attempts over one pool of keep-alive HTTP/1.1 connections.
+    """Invocation attempts over a pool of HTTP/2 connections (streams multiplexed, one
+    connection per origin until the peer's stream limit) and a pool of keep-alive HTTP/1.1
+    connections.
 
-    Not httpx: on this path its per-request cost dominated (about 1 ms of CPU per attempt,
-    growing with concurrency), where the plain asyncio client needs well under 0.1 ms.
+    Not httpx for HTTP/1.1: on this path its per-request cost dominated (about 1 ms of CPU
+    per attempt, growing with concurrency), where the plain asyncio client needs well under
+    0.1 ms.
     """
 
     def __init__(self, *, keepalive_expiry: float = 4.0, max_idle_per_origin: int = 512) -> None:
@@ -221,9 +271,11 @@ class DeploymentClient:
         self._pool = ConnectionPool(
             keepalive_expiry=keepalive_expiry, max_idle_per_origin=max_idle_per_origin
         )
+        self._h2 = Pool(idle_expiry=keepalive_expiry, unique_headers=["x-restate-invocation-id"])
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+        await self._h2.aclose()
 
     async def __aenter__(self) -> DeploymentClient:
         return self
@@ -243,12 +295,14 @@ class DeploymentClient:
         body: bytes,
         timeout: float,
         headers: Mapping[str, str] | None = None,
+        http2: bool = False,
     ) -> AttemptResult:
         """POST one attempt and read the SDK's whole answer.
 
         ``body`` is Start plus the journal, already framed; ``key`` is given for virtual
         objects and workflows; ``timeout`` bounds the connect and each wait for response
-        data; ``headers`` are extra headers configured for the deployment.
+        data; ``headers`` are extra headers configured for the deployment; ``http2`` sends
+        it over HTTP/2 instead of HTTP/1.1.
         """
         url = f"{uri.rstrip('/')}/invoke/{service}/{handler}"
         content_type = f"application/vnd.restate.invocation.v{version}"
@@ -259,8 +313,13 @@ class DeploymentClient:
         if key is not None:
             request_headers["x-restate-service-key"] = quote(key, safe="")
         try:
-            response = await self._pool.post(url, request_headers, body, timeout=timeout)
-        except HttpError as e:
+            if http2:
+                response = await self._h2.request(
+                    "POST", url, request_headers, body, timeout=timeout, max_body=MAX_RESPONSE_BYTES
+                )
+            else:
+                response = await self._pool.post(url, request_headers, body, timeout=timeout)
+        except (HttpError, Http2Error) as e:
             raise _transport_failure(e, content_type, version, timeout) from None
         except ValueError as e:
             raise AttemptFailed(f"cannot send an attempt to {url}: {e}") from None
@@ -272,7 +331,7 @@ class DeploymentClient:
 
 
 def _transport_failure(
-    e: HttpError, content_type: str, version: int, timeout: float | None = None
+    e: HttpError | Http2Error, content_type: str, version: int, timeout: float | None = None
 ) -> AttemptFailed:
     """What to report when the exchange broke off; keeps the frames that did arrive."""
     frames: list[Frame] = []
