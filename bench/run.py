@@ -505,8 +505,11 @@ class Bench:
 
     # -- throughput ------------------------------------------------------------------
 
-    def load(self, ingress_url: str) -> dict:
-        warmup, duration = (1.0, 3.0) if self.quick else (2.0, 8.0)
+    def load(self, ingress_url: str, warmup: float | None = None, duration: float | None = None) -> dict:
+        """Closed-loop calls of ``Greeter/greet`` (``bench/load.py``): calls/s and latencies."""
+        default_warmup, default_duration = (1.0, 3.0) if self.quick else (2.0, 8.0)
+        warmup = default_warmup if warmup is None else warmup
+        duration = default_duration if duration is None else duration
         p = subprocess.run(
             [
                 sys.executable,
@@ -606,15 +609,10 @@ class Bench:
     ) -> None:
         self.rows.append(Row(label, ours, theirs, unit, target, check, samples))
 
-    def table(self) -> str:
-        head = [
-            "measurement",
-            "restate-cli / embedded",
-            "official CLI / restate-server",
-            "ratio",
-            "target",
-            "",
-        ]
+    def table(self, columns: Sequence[str] | None = None) -> str:
+        """The rows as a Markdown table; ``columns``: the first four headings."""
+        first = columns or ("measurement", "restate-cli / embedded", "official CLI / restate-server", "ratio")
+        head = [*first, "target", ""]
         lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
         for r in self.rows:
             ratio = "—" if r.ratio is None else f"{r.ratio:.2f}×"
@@ -628,6 +626,23 @@ class Bench:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
+
+    def write_json(self, path: Path, about: str) -> None:
+        """The machine, the rows and the notes as JSON (``--json FILE``)."""
+        rows = [
+            {
+                "measurement": r.measurement,
+                "ours": r.ours,
+                "theirs": r.theirs,
+                "unit": r.unit,
+                "ratio": r.ratio,
+                "target": r.target,
+                "result": r.result,
+                "samples": r.samples,
+            }
+            for r in self.rows
+        ]
+        path.write_text(json.dumps({"machine": about, "rows": rows, "notes": self.notes}, indent=2) + "\n")
 
 
 def machine() -> str:
@@ -707,43 +722,40 @@ def main(argv: list[str] | None = None) -> int:
         code = 1
     finally:
         procs.stop_all()
+    summary = (
+        f"Medians of {bench.n_fast} runs (start-up), {bench.n_list} runs (lists) and "
+        f"{1 if args.quick else 3} rounds (cancel, calls/s); every CLI call is a fresh process. "
+        "CLI rows: both CLIs against the same restate-server 1.7.12. calls/s: the same SDK service "
+        "(restate-sdk, hypercorn), registered with both runtimes with `use_http_11: true` (HTTP/1.1 "
+        "row) or without (HTTP/2 row: restate-server streams bidirectionally, the embedded runtime "
+        "exchanges request/response over HTTP/2)."
+    )
+    return finish(bench, args, about, code, summary)
+
+
+def finish(
+    bench: Bench,
+    args: argparse.Namespace,
+    about: str,
+    code: int,
+    summary: str,
+    columns: Sequence[str] | None = None,
+) -> int:
+    """Print the table, ``summary`` and the notes; write ``--json``; remove the working
+    directory unless ``--keep``. Returns the exit code: 1 if a target failed."""
     if bench.rows:
         print(f"Machine: {about}\n")
-        print(bench.table())
+        print(bench.table(columns))
         print()
-        print(
-            f"Medians of {bench.n_fast} runs (start-up), {bench.n_list} runs (lists) and "
-            f"{1 if args.quick else 3} rounds (cancel, calls/s); every CLI call is a fresh process. "
-            "CLI rows: both CLIs against the same restate-server 1.7.12. calls/s: the same SDK service "
-            "(restate-sdk, hypercorn), registered with both runtimes with `use_http_11: true` (HTTP/1.1 "
-            "row) or without (HTTP/2 row: restate-server streams bidirectionally, the embedded runtime "
-            "exchanges request/response over HTTP/2)."
-        )
+        print(summary)
         for note in bench.notes:
             print(f"- {note}")
     if args.json and bench.rows:
-        data = {
-            "machine": about,
-            "rows": [
-                {
-                    "measurement": r.measurement,
-                    "ours": r.ours,
-                    "theirs": r.theirs,
-                    "unit": r.unit,
-                    "ratio": r.ratio,
-                    "target": r.target,
-                    "result": r.result,
-                    "samples": r.samples,
-                }
-                for r in bench.rows
-            ],
-            "notes": bench.notes,
-        }
-        Path(args.json).write_text(json.dumps(data, indent=2) + "\n")
+        bench.write_json(Path(args.json), about)
     if args.keep:
-        say(f"kept {work}")
+        say(f"kept {bench.work}")
     else:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(bench.work, ignore_errors=True)
     if code == 0 and any(r.result == "FAIL" for r in bench.rows):
         code = 1
     return code

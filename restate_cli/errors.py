@@ -4,7 +4,8 @@
     ├── UsageError          exit 2: bad flags or arguments, caught before any request
     ├── Unreachable         exit 3: cannot reach the admin API, or it timed out
     ├── NotFound            exit 4: nothing matched, or the object does not exist
-    └── Aborted             exit 1: the user declined a confirmation
+    ├── Aborted             exit 1: the user declined a confirmation
+    └── Interrupted         exit 130: Ctrl-C stopped a bulk action part way (it says how far)
 
 Only ``restate_cli.app.main`` turns these into a message and an exit code.
 """
@@ -37,6 +38,10 @@ class NotFound(CliError):
 
 class Aborted(CliError):
     exit_code = 1
+
+
+class Interrupted(CliError):
+    exit_code = 130
 
 
 class StoreUnusable(CliError):

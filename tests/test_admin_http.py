@@ -152,3 +152,37 @@ def test_embedded_in_process_without_a_dev_process(cli_offline, home: Path) -> N
     assert r.json() == []
     r = cli_offline("deployments", "list")
     assert r.code == 0, r
+
+
+def test_a_query_meeting_a_partition_on_the_move_is_retried(tmp_path: Path) -> None:
+    """A cluster moving a partition between nodes fails queries for a moment with
+    restate-server 1.7.12's words (seen in tests/test_cluster.py); the read is tried again."""
+    moving = (
+        "Datafusion error: External error: partition 2 doesn't exist on this node, this is because "
+        "the partition is being transferred out of/into this node."
+    )
+    answers = [
+        (500, {"message": moving, "restate_code": None}),
+        (200, {"rows": [{"n": 1}]}),
+    ]
+
+    def answer(head: bytes, body: bytes) -> bytes:
+        if head.startswith(b"GET /version"):
+            status, data = 200, {"version": "1.7.12", "min_admin_api_version": 1, "max_admin_api_version": 4}
+        else:
+            status, data = answers.pop(0)
+        text = json.dumps(data).encode()
+        return b"HTTP/1.1 %d X\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (
+            status,
+            len(text),
+            text,
+        )
+
+    async def go() -> list:
+        server, port, heads = await echo_server(answer)
+        async with server, AdminClient(settings(f"http://127.0.0.1:{port}", tmp_path)) as client:
+            rows = await client.query("SELECT COUNT(1) AS n FROM sys_invocation")
+        return rows, [h for h in heads if b"query" in h]
+
+    rows, queries = asyncio.run(go())
+    assert rows == [{"n": 1}] and len(queries) == 2

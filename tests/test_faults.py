@@ -141,6 +141,7 @@ def test_json_reports_one_result_per_invocation(cli_offline, mock_server) -> Non
         "target": "Greeter/greet",
         "status": "running",
         "ok": False,
+        "attempted": True,
         "http_status": 409,
         "error": "[409] nope",
     }

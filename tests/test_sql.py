@@ -68,7 +68,9 @@ def test_list_filter_default_and_order() -> None:
         " WHERE inv.target_service_name IN ('A', 'B''') AND inv.target_service_key IN ('k')"
         " AND inv.status IN ('running')"
     )
-    assert sql.ListFilter().where() == " WHERE inv.status != 'completed'"
+    assert sql.ListFilter().where() == (
+        " WHERE inv.status IN ('pending', 'scheduled', 'ready', 'running', 'backing-off', 'suspended', 'paused')"
+    )
     assert sql.ListFilter(all=True).where() == ""
     assert "inv.completion_result = 'failure'" in sql.ListFilter(completion_result="failure").where()
 
@@ -115,3 +117,21 @@ def test_completion_statements_quote_what_the_user_typed() -> None:
         "GROUP BY target_service_name, target_service_key "
         "ORDER BY target_service_key, target_service_name LIMIT 10"
     )
+
+
+def test_the_preview_reads_a_selection_and_its_children_by_the_query() -> None:
+    """Two scans instead of one per batch of ids: the selection's rows by its QUERY, and the
+    children of anything the QUERY matches (a superset the preview narrows by parent id)."""
+    assert sql.tree_by_query("Greeter", limit=21).endswith(
+        "WHERE substr(target, 1, 8) = 'Greeter/' AND status IN ('pending', 'scheduled', 'ready', "
+        "'running', 'backing-off', 'suspended', 'paused') LIMIT 21"
+    )
+    kids = {
+        "Greeter": "WHERE substr(invoked_by_target, 1, 8) = 'Greeter/'",
+        "Greeter/greet": "WHERE (invoked_by_target = 'Greeter/greet' OR substr(invoked_by_target, 1, 14) = 'Greeter/greet/')",
+        "Counter/k'1/add": "WHERE invoked_by_target = 'Counter/k''1/add'",
+        "inv_1aiqX0vFEFNH1Umgre1ZrLwHkpXO9XRsHl": "WHERE invoked_by_id = 'inv_1aiqX0vFEFNH1Umgre1ZrLwHkpXO9XRsHl'",
+    }
+    for query, where in kids.items():
+        statement = sql.tree_children_by_query(query, limit=40_004)
+        assert f" {where} ORDER BY created_at, id LIMIT 40004" in statement, statement

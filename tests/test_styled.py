@@ -170,6 +170,7 @@ def preview_with_rich(io: IO, refs, opts: OutputOptions) -> str:
     """The bulk preview table drawn by rich (how it was drawn before the direct writer)."""
     from rich.text import Text
 
+    from restate_cli.render import bulk
     from restate_cli.render.output import new_table
 
     table = new_table(opts, headers=("ID", "TARGET", "STATUS"))
@@ -179,6 +180,7 @@ def preview_with_rich(io: IO, refs, opts: OutputOptions) -> str:
     console.print(table)
     if len(refs) > 500:
         console.print(f"And {len(refs) - 500} other invocations...")
+        console.print(bulk.status_summary(refs), soft_wrap=True)
     console.print()
     return io.out.getvalue()
 
@@ -203,3 +205,42 @@ def test_direct_preview_table_matches_rich(color: bool, width: int, n: int, odd:
     io_a, io_b = make_io(color, width), make_io(color, width)
     bulk.preview(io_a, OutputOptions(), refs, 500)
     assert io_a.out.getvalue() == preview_with_rich(io_b, refs, OutputOptions())
+
+
+def test_the_plain_guided_table_is_what_rich_prints_without_styles() -> None:
+    """``guided_table(plain=True)`` (a tree on a pipe) writes the characters rich does."""
+    from rich.text import Text
+
+    from restate_cli.admin import tree as t
+    from restate_cli.render import tree as view
+
+    def node(i: int, depth: int, status: str, failure: str | None = None) -> t.Node:
+        inv = Invocation.model_validate(
+            {
+                "id": f"inv_1{i:035d}"[:38],
+                "target": "Greeter/greet" if i % 2 else "Counter/k-ключ/add",
+                "status": status,
+                "completion_result": "failure" if failure else None,
+                "completion_failure": failure,
+            }
+        )
+        return t.Node(inv.id, inv, t.Relation(t.SEND if depth else t.INGRESS), depth=depth)
+
+    root = node(0, 0, "completed", "[500] boom")
+    kids = [node(i, 1, "suspended" if i % 3 else "running") for i in range(1, 40)]
+    root.children = kids
+    kids[5].children = [node(100, 2, "pending")]
+    kids[7].children_not_shown = 3
+    rows = view.guided([root])
+    now = datetime.now(UTC)
+
+    def cells(n: t.Node):
+        return (Text(n.target), view.status_text(n), view.relation_text(n, now, "human"))
+
+    def mark(n: t.Node):
+        return Text(view.FOCUS_MARK, style="bold") if n is kids[2] else None
+
+    io = IO.for_test(color=False)
+    io.console().print(view.guided_table(rows, view.TREE_HEADERS, cells, mark=mark), soft_wrap=True)
+    plain = view.guided_table(rows, view.TREE_HEADERS, cells, mark=mark, plain=True)
+    assert plain + "\n" == io.out.getvalue()

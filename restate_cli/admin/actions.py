@@ -71,10 +71,15 @@ class Outcome:
     http_status: int | None = None
     error: str | None = None
     new_invocation_id: str | None = None
+    attempted: bool = True  # False: the action was interrupted (Ctrl-C) before its request
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.attempted and self.error is None
+
+    @property
+    def failed(self) -> bool:
+        return self.attempted and self.error is not None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -82,6 +87,7 @@ class Outcome:
             "target": self.ref.target,
             "status": self.ref.shown_status,
             "ok": self.ok,
+            "attempted": self.attempted,
             "http_status": self.http_status,
             "error": self.error,
         }

@@ -11,9 +11,11 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
 from restate_cli import __version__
 from restate_cli.admin.errors import ApiError, ProtocolError, api_error, unreachable
@@ -283,7 +285,8 @@ class AdminClient:
         """Rows of one SQL statement over ``/query``, as JSON objects (NULL keys absent).
 
         Reads are retried for a few seconds while the server answers that a partition is not
-        ready yet (restate-server does so just after start-up and during leader changes).
+        ready yet (restate-server does so just after start-up, during leader changes, and in
+        a cluster while a partition moves between nodes).
         """
         log.debug("SQL: %s", sql)
         delay = 0.1
@@ -314,6 +317,48 @@ class AdminClient:
         return rows
 
     # -- invocation operations ---------------------------------------------------------
+
+    async def pipelined_ops(
+        self,
+        op: str,
+        invocation_ids: list[str],
+        params: dict[str, str] | None,
+        stop: asyncio.Event,
+        answered: Callable[[int, int | None, bytes, str | None], None],
+    ) -> set[int] | None:
+        """``PATCH /invocations/{id}/{op}`` for every id, pipelined (``admin/pipeline.py``),
+        calling ``answered(index, status, body, error)``: ``error`` is set for a missing or
+        non-2xx answer. None when this client cannot pipeline (not plain HTTP, or a server
+        without the PATCH routes): then send them one by one. Returns the indexes not sent
+        because ``stop`` was set."""
+        from restate_cli.admin import pipeline
+
+        http = self._http
+        info = await self.info()
+        if not isinstance(http, Http1) or not info.has_patch_ops:
+            return None
+        query = f"?{urlencode(params)}" if params else ""
+        paths = [f"{info.prefix}invocations/{quote(i, safe='')}/{op}{query}" for i in invocation_ids]
+
+        def one(index: int, answer: pipeline.Answer) -> None:
+            if answer.status is None:
+                answered(index, None, b"", answer.error)
+            elif answer.status >= 300:
+                error = api_error(answer.status, answer.body, answer.content_type, self.server)
+                answered(index, answer.status, answer.body, error.reason)
+            else:
+                answered(index, answer.status, answer.body, None)
+
+        return await pipeline.send_all(
+            http.base_url,
+            http.headers,
+            "PATCH",
+            paths,
+            timeout=self.settings.request_timeout,
+            connect_timeout=self.settings.connect_timeout,
+            stop=stop,
+            answered=one,
+        )
 
     async def invocation_op(
         self, invocation_id: str, op: str, params: dict[str, str] | None = None
@@ -352,7 +397,14 @@ class AdminClient:
 
 
 TRANSIENT_RETRY_SECONDS = 5.0
-_TRANSIENT = ("partition store", "partition processor", "not the leader", "no leader", "not ready")
+_TRANSIENT = (
+    "partition store",
+    "partition processor",
+    "not the leader",
+    "no leader",
+    "not ready",
+    "is being transferred",  # a cluster moving a partition between nodes (restate-server 1.7)
+)
 
 
 def _transient(e: ApiError) -> bool:

@@ -269,11 +269,19 @@ def _shown(roots: Iterable[t.Node], entries: dict[str, Reach]) -> set[str]:
 
 
 async def preview(
-    client: AdminClient, action: str, invocation_ids: Sequence[str], *, max_nodes: int = t.MAX_NODES
+    client: AdminClient,
+    action: str,
+    invocation_ids: Sequence[str],
+    *,
+    max_nodes: int = t.MAX_NODES,
+    query: str | None = None,
 ) -> Impact:
-    """Read the call trees under ``invocation_ids`` and assess ``action`` on them."""
+    """Read the call trees under ``invocation_ids`` (selected by ``query``, if given) and
+    assess ``action`` on them."""
     info = await client.info()
-    forest = await t.fetch_forest(client, invocation_ids, max_nodes=max_nodes)
+    if info.embedded:
+        query = None  # its store finds invocations by id at once, but by target only by a scan
+    forest = await t.fetch_forest(client, invocation_ids, max_nodes=max_nodes, query=query)
     return assess(rule_for(action, info), forest)
 
 

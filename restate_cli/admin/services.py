@@ -26,7 +26,7 @@ SETTINGS = (
 )
 DURATION_SETTINGS = SETTINGS[1:]
 # Statuses counted by `services status`, in the order of the lifecycle.
-ACTIVE_STATUSES = ("pending", "scheduled", "ready", "running", "backing-off", "suspended", "paused")
+ACTIVE_STATUSES = sql.ACTIVE_STATUSES
 
 
 def service_path(name: str) -> str:

@@ -58,6 +58,17 @@ def query_filter(query: str, column_prefix: str = "") -> str:
     return f"{c}target = {literal(q)}"
 
 
+# Every status of restate-server 1.6 and 1.7 but ``completed``, in the order they are shown.
+ACTIVE_STATUSES = ("pending", "scheduled", "ready", "running", "backing-off", "suspended", "paused")
+
+
+def not_completed(column: str = "status") -> str:
+    """``column != 'completed'``, written as the list of the other statuses: the embedded
+    runtime's store answers an IN list from its index of the status, but reads every
+    invocation for ``!=`` (SQLite uses no index for it)."""
+    return in_list(column, ACTIVE_STATUSES)
+
+
 @dataclass
 class ListFilter:
     """The filters of ``invocations list``, in the official CLI's order."""
@@ -110,7 +121,7 @@ class ListFilter:
         elif self.statuses:
             out.append(in_list("inv.status", self.statuses))
         else:
-            out.append("inv.status != 'completed'")
+            out.append(not_completed("inv.status"))
         out.extend(self.extra)
         return out
 
@@ -233,6 +244,28 @@ def tree_children(parent_ids: Sequence[str], *, limit: int) -> str:
     )
 
 
+def tree_by_query(query: str, *, limit: int) -> str:
+    """The call-tree columns of the invocations a bulk action's QUERY matches that have not
+    completed: the rows of its selection, in one scan instead of one per batch of ids."""
+    return f"{_TREE_SELECT} WHERE {query_filter(query)} AND {not_completed()} LIMIT {int(limit)}"
+
+
+def tree_children_by_query(query: str, *, limit: int) -> str:
+    """The invocations started by any invocation a QUERY matches, and perhaps a few more
+    (the caller keeps the children of the invocations it selected), oldest first."""
+    q = query.strip()
+    if ids.is_valid(q, "inv"):
+        parent = f"invoked_by_id = {literal(q)}"
+    else:
+        q = q.rstrip("/")
+        parent = f"{starts_with('invoked_by_target', q + '/')}"
+        if q.count("/") == 1:  # Service/handler, or every handler of Object/key
+            parent = f"(invoked_by_target = {literal(q)} OR {parent})"
+        elif q.count("/") > 1:
+            parent = f"invoked_by_target = {literal(q)}"
+    return f"{_TREE_SELECT} WHERE {parent} ORDER BY created_at, id LIMIT {int(limit)}"
+
+
 def tree_child_counts(parent_ids: Sequence[str]) -> str:
     """How many invocations each of these invocations started."""
     return (
@@ -301,7 +334,7 @@ def active_counts(services: Sequence[str]) -> str:
     where = f" AND {in_list('target_service_name', services)}" if services else ""
     return (
         "SELECT target_service_name AS service, target_handler_name AS handler, status, COUNT(1) AS n "
-        f"FROM sys_invocation WHERE status != 'completed'{where} "
+        f"FROM sys_invocation WHERE {not_completed()}{where} "
         "GROUP BY target_service_name, target_handler_name, status"
     )
 
@@ -311,7 +344,7 @@ def oldest_active(service: str, handler: str) -> str:
     return (
         "SELECT id, status, created_at FROM sys_invocation "
         f"WHERE target_service_name = {literal(service)} AND target_handler_name = {literal(handler)} "
-        "AND status != 'completed' ORDER BY created_at, id LIMIT 1"
+        f"AND {not_completed()} ORDER BY created_at, id LIMIT 1"
     )
 
 

@@ -226,6 +226,27 @@ class TreeReader:
         rows = await self._each_batch(ids, lambda b: sql.tree_children(b, limit=limit))
         return [Invocation.model_validate(r) for r in rows]
 
+    async def by_query(
+        self, query: str, ids: Sequence[str], limit: int
+    ) -> tuple[dict[str, Invocation], list[Invocation]]:
+        """``invocations(ids)`` and ``_children(ids, limit)`` for ``ids`` that a bulk
+        QUERY selected, read by that QUERY: two scans, however many ids. What those two
+        reads leave out (rows cut by their limits, or changed since) is read by id."""
+        wanted = set(ids)
+        rows_cap, kids_cap = 2 * len(wanted) + 1, 4 * limit
+        rows, kids = await asyncio.gather(
+            self._query(sql.tree_by_query(query, limit=rows_cap)),
+            self._query(sql.tree_children_by_query(query, limit=kids_cap)),
+        )
+        found = {str(r["id"]): Invocation.model_validate(r) for r in rows if r.get("id") in wanted}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            found.update(await self.invocations(missing))
+        if len(kids) >= kids_cap:
+            return found, await self._children(ids, limit)
+        children = [Invocation.model_validate(r) for r in kids if r.get("invoked_by_id") in wanted]
+        return found, children[:limit]
+
     async def child_counts(self, ids: Sequence[str]) -> dict[str, int]:
         if not ids:
             return {}
@@ -414,7 +435,11 @@ async def _whole_tree(
 
 
 async def fetch_forest(
-    client: AdminClient, invocation_ids: Sequence[str], *, max_nodes: int = MAX_NODES
+    client: AdminClient,
+    invocation_ids: Sequence[str],
+    *,
+    max_nodes: int = MAX_NODES,
+    query: str | None = None,
 ) -> Forest:
     """These invocations (those that still exist) and all their descendants.
 
@@ -422,12 +447,16 @@ async def fetch_forest(
     have started nothing that is still there: a child that is gone can no longer be
     reached by an action, so it is left out, and so is what it started in turn (``tree``
     shows those, under the gone node). Most selections have no children at all, and
-    their journals are the most expensive read.
+    their journals are the most expensive read. ``query``: the bulk action's QUERY that
+    selected them (not completed), to read them and their children by it.
     """
     reader = TreeReader(client)
-    found, children = await asyncio.gather(
-        reader.invocations(invocation_ids), reader._children(invocation_ids, max_nodes + 1)
-    )
+    if query is not None:
+        found, children = await reader.by_query(query, invocation_ids, max_nodes + 1)
+    else:
+        found, children = await asyncio.gather(
+            reader.invocations(invocation_ids), reader._children(invocation_ids, max_nodes + 1)
+        )
     parents = {c.invoked_by_id for c in children}
     calls = await reader.calls([i for i in invocation_ids if i in parents])
     roots = [Node(i, found[i], relation_of_root(found[i])) for i in invocation_ids if i in found]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from restate_cli.admin.actions import Action, Outcome
-from restate_cli.errors import CliError, NotFound, UsageError
+from restate_cli.errors import CliError, Interrupted, NotFound, UsageError
 
 if TYPE_CHECKING:
     from restate_cli.admin.client import AdminClient
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from restate_cli.app import Runtime
 
 MAX_IN_FLIGHT = 64
-PREVIEW_ROWS = 500
+PREVIEW_ROWS = 50  # a page of the preview; beyond it, counts by status, relation and effect
 IMPACT_VERBS = ("cancel", "kill")  # actions that travel down call trees
 
 
@@ -134,16 +134,24 @@ def _shown(raw: str) -> str:
 
 async def execute(
     client: AdminClient, opts: BulkOptions, refs: list[InvocationRef], progress: Any = None
-) -> list[Outcome]:
-    """Send one admin call per invocation, at most ``MAX_IN_FLIGHT`` at a time."""
+) -> tuple[list[Outcome], bool]:
+    """Send one admin call per invocation, at most ``MAX_IN_FLIGHT`` at a time, and say
+    whether Ctrl-C interrupted them: then the requests in flight finish, the others are
+    not sent (their outcomes say ``attempted=False``)."""
+    import signal
+
     from restate_cli.admin.errors import ApiError
     from restate_cli.errors import Unreachable
 
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+    stop = asyncio.Event()
 
     async def one(ref: InvocationRef) -> Outcome:
         out = Outcome(ref)
         async with gate:
+            if stop.is_set():
+                out.attempted = False
+                return out
             try:
                 response = await client.invocation_op(ref.id, opts.action.op, opts.params or None)
                 out.http_status = response.status_code
@@ -160,17 +168,55 @@ async def execute(
             progress()
         return out
 
-    return list(await asyncio.gather(*(one(r) for r in refs)))
+    async def pipelined() -> list[Outcome] | None:
+        """All of them pipelined, when the client can (plain HTTP): one request each still,
+        at a fraction of the CLI's time per request."""
+        if opts.action.op == "restart-as-new":
+            return None  # each answer names a new invocation: one by one, as above
+        outcomes = [Outcome(r) for r in refs]
+
+        def answered(index: int, status: int | None, _body: bytes, error: str | None) -> None:
+            out = outcomes[index]
+            out.http_status, out.error = status, error
+            if progress is not None:
+                progress()
+
+        unsent = await client.pipelined_ops(
+            opts.action.op, [r.id for r in refs], opts.params or None, stop, answered
+        )
+        if unsent is None:
+            return None
+        for index in unsent:
+            outcomes[index].attempted = False
+        return outcomes
+
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        handled = True
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
+        handled = False
+    try:
+        outcomes = await pipelined()
+        if outcomes is None:
+            outcomes = list(await asyncio.gather(*(one(r) for r in refs)))
+    finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGINT)
+    return outcomes, stop.is_set()
 
 
-async def impact_of(client: AdminClient, verb: str, refs: list[InvocationRef]) -> Impact | None:
-    """What ``verb`` will reach in the call trees of ``refs``; None (with a warning) when the
-    server cannot tell, so that the action itself still works."""
+async def impact_of(
+    client: AdminClient, verb: str, refs: list[InvocationRef], query: str | None = None
+) -> Impact | None:
+    """What ``verb`` will reach in the call trees of ``refs`` (selected by ``query`` alone,
+    if given); None (with a warning) when the server cannot tell, so that the action itself
+    still works."""
     from restate_cli.admin.errors import ApiError, ProtocolError
     from restate_cli.admin.impact import preview
 
     try:
-        return await preview(client, verb, [r.id for r in refs])
+        return await preview(client, verb, [r.id for r in refs], query=query)
     except (ApiError, ProtocolError) as e:
         client.warnings.append(f"could not read the call trees, so no impact preview: {e.message}")
         return None
@@ -211,7 +257,7 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
     io, out = rt.io, rt.output
     with_impact = a.verb in IMPACT_VERBS and (out.json or not out.machine)
 
-    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None, bool] | None:
+    async def work(client: AdminClient) -> tuple[list[Outcome], Impact | None, bool, bool] | None:
         refs = await resolve(client, opts)
         if not refs:
             if opts.query and not opts.filters:
@@ -221,7 +267,8 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
                 f"no invocations found for {opts.label}; {a.verb} works only on "
                 f"{a.works_on} invocations." + (f" {note}" if note else "")
             )
-        impact = await impact_of(client, a.verb, refs) if with_impact else None
+        by_query = opts.query if opts.filt is None else None  # cancel and kill: not completed
+        impact = await impact_of(client, a.verb, refs, by_query) if with_impact else None
         if not out.quiet:
             refs = await view_statuses(client, refs, impact)
         if opts.dry_run:
@@ -239,7 +286,9 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
             what=f"{a.verb} {_these(len(refs))}",
         )
         with view.progress(io, len(refs)) as tick:
-            outcomes = await execute(client, opts, refs, tick)
+            outcomes, interrupted = await execute(client, opts, refs, tick)
+        if interrupted:
+            return outcomes, None, client.offline_dir is not None, True
         # Offline, nothing carries a cancel out (or ends what a kill reaches) until `dev`
         # starts: there is nothing to wait for.
         if impact is not None and opts.wait > 0 and client.offline_dir is None:
@@ -248,14 +297,29 @@ def run(rt: Runtime, opts: BulkOptions) -> None:
 
             with checking(io):
                 await settle(client, impact, [o.ref.id for o in outcomes if o.ok], timeout=opts.wait)
-        return outcomes, impact, client.offline_dir is not None
+        return outcomes, impact, client.offline_dir is not None, False
 
     done = run_with_client(rt, work)
     if done is None:
         return
-    outcomes, impact, offline = done
-    view.report(io, out, a, opts.query, outcomes, impact, filters=opts.filters or None, offline=offline)
-    failed = [o for o in outcomes if not o.ok]
+    outcomes, impact, offline, interrupted = done
+    view.report(
+        io,
+        out,
+        a,
+        opts.query,
+        outcomes,
+        impact,
+        filters=opts.filters or None,
+        offline=offline,
+        interrupted=interrupted,
+    )
+    if interrupted:
+        raise Interrupted(
+            f"interrupted: {a.verb} was not sent to {sum(not o.attempted for o in outcomes)} "
+            f"of {len(outcomes)} invocations"
+        )
+    failed = [o for o in outcomes if o.failed]
     if failed:
         raise CliError(f"failed to {a.verb} {len(failed)} of {len(outcomes)} invocations")
 

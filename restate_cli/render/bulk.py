@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from restate_cli.admin.models import InvocationRef
 
 PROGRESS_THRESHOLD = 8
-PREVIEW_AFTER_ROWS = 500
+PREVIEW_AFTER_ROWS = 50  # a page; beyond it, counts (render/impact.py)
 
 # What a 2xx status means for each operation, when it is not simply "done".
 _MEANINGS = {
@@ -61,8 +61,19 @@ def preview(io: IO, opts: OutputOptions, refs: Sequence[InvocationRef], max_rows
         io.out.write(block)
     if len(refs) > max_rows:
         io.out.write(f"And {len(refs) - max_rows} other invocations...\n")
+        io.out.write(status_summary(refs) + "\n")
     io.out.write("\n")
     io.out.flush()
+
+
+def status_summary(refs: Sequence[InvocationRef]) -> str:
+    """``In all: 10000 invocations: 9000 suspended, 1000 backing-off.`` (the order of ``list``)."""
+    from restate_cli.admin.actions import SHOWN_ORDER
+
+    counts = Counter(r.shown_status for r in refs)
+    order = {s: i for i, s in enumerate(SHOWN_ORDER)}
+    parts = [f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))]
+    return f"In all: {len(refs)} invocations: {', '.join(parts)}."
 
 
 def dry_run(
@@ -142,9 +153,13 @@ def report(
     filters: dict[str, Any] | None = None,
     *,
     offline: bool = False,
+    interrupted: bool = False,
 ) -> None:
+    """What was done; after Ctrl-C (``interrupted``), exactly which invocations were done,
+    which failed, and which were not attempted."""
     ok = [o for o in outcomes if o.ok]
-    failed = [o for o in outcomes if not o.ok]
+    failed = [o for o in outcomes if o.failed]
+    skipped = [o for o in outcomes if not o.attempted]
     if opts.json:
         data: dict[str, Any] = {
             "action": action.verb,
@@ -153,6 +168,7 @@ def report(
             "dry_run": False,
             "succeeded": len(ok),
             "failed": len(failed),
+            **({"interrupted": True, "not_attempted": len(skipped)} if interrupted else {}),
             "results": [o.to_json() for o in outcomes],
         }
         if impact is not None:
@@ -169,7 +185,17 @@ def report(
         return
     if opts.fmt:
         headers = ("ID", "TARGET", "OK", "HTTP", "ERROR", "NEW ID")
-        rows = [(o.ref.id, o.ref.target, o.ok, o.http_status, o.error, o.new_invocation_id) for o in outcomes]
+        rows = [
+            (
+                o.ref.id,
+                o.ref.target,
+                o.ok,
+                o.http_status,
+                o.error if o.attempted else "not attempted (interrupted)",
+                o.new_invocation_id,
+            )
+            for o in outcomes
+        ]
         write_rows(io, headers, rows, opts)
         return
     from rich.text import Text
@@ -182,7 +208,15 @@ def report(
     meanings.pop(None, None)
     if meanings:
         line += " (" + ", ".join(f"{c} {m}" for m, c in meanings.items()) + ")"
-    if ok or not failed:
+    if interrupted:
+        warn(
+            io,
+            f"Interrupted: {len(ok)} done, {len(failed)} failed, {len(skipped)} not attempted "
+            f"of {len(outcomes)} invocations.",
+        )
+        _ids(io, f"{action.done} ({len(ok)}):", ok)
+        _ids(io, f"Not attempted ({len(skipped)}):", skipped)
+    elif ok or not failed:
         success(io, line)
     if action.verb == "restart" and ok:
         table = new_table(opts, headers=("OLD ID", "NEW ID"))
@@ -204,3 +238,9 @@ def report(
         from restate_cli.render.timefmt import now
 
         print_after(io, opts, impact, now(), PREVIEW_AFTER_ROWS)
+
+
+def _ids(io: IO, heading: str, outcomes: Sequence[Outcome]) -> None:
+    """A heading and the ids of ``outcomes``, one a line (nothing when there are none)."""
+    if outcomes:
+        write_lines(io, [heading, *(o.ref.id for o in outcomes), ""])

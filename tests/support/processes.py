@@ -71,6 +71,9 @@ class RestateServer:
     ingress_port: int = field(default_factory=free_port)
     fabric_port: int = field(default_factory=free_port)
     extra_config: str = ""  # TOML appended to the generated config, e.g. [[ingress.kafka-clusters]]
+    node_name: str = "test"
+    top_config: str = ""  # top-level TOML keys (a cluster node's roles, replication, ...)
+    auto_provision: bool = True
     proc: subprocess.Popen | None = None
 
     @property
@@ -81,20 +84,34 @@ class RestateServer:
     def ingress_url(self) -> str:
         return f"http://127.0.0.1:{self.ingress_port}"
 
+    @property
+    def fabric_url(self) -> str:
+        return f"http://127.0.0.1:{self.fabric_port}"
+
+    @property
+    def log(self) -> Path:
+        return self.base_dir / "server.log"
+
     def start(self) -> RestateServer:
+        self.launch()
+        self.wait_ready()
+        return self
+
+    def launch(self) -> None:
+        """Start the process (``wait_ready`` waits until it serves)."""
         binary = npm_binary(f"server-{self.version}", "restate-server")
         self.base_dir.mkdir(parents=True, exist_ok=True)
         config = self.base_dir / "config.toml"
         config.write_text(
             f"""cluster-name = "test"
-node-name = "test"
+node-name = "{self.node_name}"
 base-dir = "{self.base_dir / "data"}"
 bind-ip = "127.0.0.1"
 bind-port = {self.fabric_port}
 listen-mode = "tcp"
 disable-telemetry = true
-auto-provision = true
-
+auto-provision = {"true" if self.auto_provision else "false"}
+{self.top_config}
 [admin]
 bind-port = {self.admin_port}
 
@@ -103,15 +120,17 @@ bind-port = {self.ingress_port}
 """
             + (f"\n{self.extra_config}\n" if self.extra_config else "")
         )
-        log = (self.base_dir / "server.log").open("wb")
+        log = self.log.open("wb")
         env = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
         env["RUST_LOG"] = "warn"
         self.proc = subprocess.Popen(
             [str(binary), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, env=env
         )
-        wait_http(f"{self.admin_url}/health", 60, self.proc)
-        wait_http(f"{self.ingress_url}/restate/health", 60, self.proc)
-        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        assert self.proc is not None
+        wait_http(f"{self.admin_url}/health", timeout, self.proc)
+        wait_http(f"{self.ingress_url}/restate/health", timeout, self.proc)
 
     def stop(self) -> None:
         if self.proc is not None:

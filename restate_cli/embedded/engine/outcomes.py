@@ -40,8 +40,7 @@ def complete(tx: Tx, inv_id: str, result: Result) -> None:
         inbox_seq=None,
     )
     store.delete_timers(c, inv_id)
-    store.add_timer(c, now + keep, "expire", inv_id)  # retention: forget it then
-    tx.fx.timers = True
+    tx.fx.timers = True  # the timer loop's sweep forgets it at expires_at
     deliver_result(tx, inv_id, result)
     if inv.exclusive:
         release(tx, inv)

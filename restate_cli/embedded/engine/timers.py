@@ -1,4 +1,5 @@
-"""Durable timers: sleeps, delayed starts, retries after a backoff, and retention expiry."""
+"""Durable timers (sleeps, delayed starts, retries after a backoff), and the sweep that
+forgets completed invocations when their retention ends."""
 
 from __future__ import annotations
 
@@ -16,26 +17,49 @@ from restate_cli.embedded.protocol import notifications as notes
 from restate_cli.embedded.protocol.framing import MessageType as T
 from restate_cli.embedded.store import Store, now_ms
 
+# Expired invocations removed per transaction: small enough that calls in between wait for
+# a few milliseconds at most, however many expire at once.
+SWEEP_BATCH = 64
+
 
 async def run(store: Store, transact: Callable[[Callable[[Tx], Any]], Any], wakeup: asyncio.Event) -> None:
-    """Fire timers as they fall due, each in a transaction of its own; ``wakeup`` is set
-    when a new timer may be due sooner than the one waited for."""
+    """Fire timers as they fall due, each in a transaction of its own, and remove completed
+    invocations whose retention is over, ``SWEEP_BATCH`` per transaction; other work runs
+    between any two transactions. ``wakeup`` is set when something may be due sooner than
+    what is waited for."""
     while True:
         wakeup.clear()
         due = store.next_timer_due()
+        expiry = store.next_expiry()
         now = now_ms()
-        if due is not None and due <= now:
-            try:
-                for timer in store.due_timers(now):
+        busy = False
+        try:
+            if due is not None and due <= now:
+                busy = True
+                for timer in store.due_timers(now, limit=SWEEP_BATCH):
                     transact(lambda tx, timer=timer: fire(tx, *timer))
-            except sqlite3.Error as e:
-                if storage_error(e) is None:
-                    raise
-                await asyncio.sleep(1.0)  # a full disk: the timers fire once it has room
+                    await asyncio.sleep(0)
+            if expiry is not None and expiry <= now:
+                busy = True
+                transact(sweep)
+                await asyncio.sleep(0)
+        except sqlite3.Error as e:
+            if storage_error(e) is None:
+                raise
+            await asyncio.sleep(1.0)  # a full disk: the timers fire once it has room
             continue
-        timeout = None if due is None else (due - now) / 1000
+        if busy:
+            continue
+        soonest = min((t for t in (due, expiry) if t is not None), default=None)
+        timeout = None if soonest is None else (soonest - now) / 1000
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout)
+
+
+def sweep(tx: Tx) -> None:
+    """Forget the first ``SWEEP_BATCH`` completed invocations whose retention is over."""
+    for inv_id in tx.store.expired(tx.c, tx.now, SWEEP_BATCH):
+        tx.store.delete_invocation(tx.c, inv_id)
 
 
 def fire(tx: Tx, timer_id: int, _due: int, kind: str, inv_id: str, cid: int | None) -> None:
@@ -50,7 +74,3 @@ def fire(tx: Tx, timer_id: int, _due: int, kind: str, inv_id: str, cid: int | No
             enqueue(tx, inv)
     elif kind == "retry" and tx.store.move(tx.c, inv_id, ("invoked",), next_retry_at=None):
         tx.fx.run.append(inv_id)
-    elif kind == "expire":
-        inv = tx.get(inv_id)
-        if inv is not None and inv.status == "completed":
-            tx.store.delete_invocation(tx.c, inv_id)

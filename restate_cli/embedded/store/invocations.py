@@ -77,7 +77,9 @@ class InvocationTables:
     def reset_in_flight(self) -> int:
         """After a restart, no attempt is in flight: make interrupted ones runnable again."""
         with self.tx() as c:
-            return c.execute("UPDATE invocations SET in_flight = 0 WHERE in_flight = 1").rowcount
+            # only an invoked invocation is ever in flight; the status finds them by index
+            sql = "UPDATE invocations SET in_flight = 0 WHERE status = 'invoked' AND in_flight = 1"
+            return c.execute(sql).rowcount
 
     def children(self, c: Conn, parent_id: str) -> list[Inv]:
         rows = c.execute(
@@ -184,6 +186,20 @@ class InvocationTables:
     def next_timer_due(self) -> int | None:
         row = self.conn.execute("SELECT MIN(due_at) FROM timers").fetchone()
         return row[0]
+
+    def next_expiry(self) -> int | None:
+        """When the first completed invocation's retention ends."""
+        sql = "SELECT MIN(expires_at) FROM invocations WHERE status = 'completed'"
+        return self.conn.execute(sql).fetchone()[0]
+
+    def expired(self, c: Conn, now: int, limit: int) -> list[str]:
+        """Up to ``limit`` completed invocations whose retention ended by ``now``, oldest first."""
+        rows = c.execute(
+            "SELECT id FROM invocations WHERE status = 'completed' AND expires_at <= ? "
+            "ORDER BY expires_at LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
 
     def delete_timer(self, c: Conn, timer_id: int) -> bool:
         return c.execute("DELETE FROM timers WHERE id = ?", (timer_id,)).rowcount == 1
