@@ -123,6 +123,9 @@ bind-port = {self.ingress_port}
         log = self.log.open("wb")
         env = {k: v for k, v in os.environ.items() if not k.startswith("RESTATE_")}
         env["RUST_LOG"] = "warn"
+        tmp = self.base_dir / "tmp"  # its invoker leaves a directory per start in the temp dir
+        tmp.mkdir(exist_ok=True)
+        env["TMPDIR"] = str(tmp)
         self.proc = subprocess.Popen(
             [str(binary), "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, env=env
         )
