@@ -8,6 +8,7 @@ For ``bench/scale.py``: ``History/record`` and ``Expiring/record`` answer at onc
 kept 90 days and one minute after they complete; ``Flaky/fail`` always fails and retries
 an hour later (backing-off); ``Holder/{key}/hold`` holds its key while it sleeps, so the
 key's next invocations wait (pending); ``Tree/fan_out`` sends one-way calls that sleep.
+``Chain/five`` makes five awaited calls in a row (streaming against request/response).
 """
 
 from __future__ import annotations
@@ -83,9 +84,22 @@ async def fan_out(ctx: restate.Context, shape: list[int]) -> int:
     return shape[0]
 
 
+chain = restate.Service("Chain")
+
+
+@chain.handler()
+async def five(ctx: restate.Context, name: str) -> str:
+    """Five awaited calls of ``Greeter/greet``, one after the other: a streamed attempt
+    runs it in one go, a request/response one suspends and replays after each call."""
+    for _ in range(5):
+        name = await ctx.service_call(greet, arg=name)
+    return name
+
+
 app = restate.app(
     services=[
         greeter,
+        chain,
         *(_sleeper(n) for n in ("Sleeper", "BenchA", "BenchB", "BenchC")),
         _recorder("History", timedelta(days=90)),
         _recorder("Expiring", timedelta(minutes=1)),

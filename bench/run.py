@@ -505,8 +505,15 @@ class Bench:
 
     # -- throughput ------------------------------------------------------------------
 
-    def load(self, ingress_url: str, warmup: float | None = None, duration: float | None = None) -> dict:
-        """Closed-loop calls of ``Greeter/greet`` (``bench/load.py``): calls/s and latencies."""
+    def load(
+        self,
+        ingress_url: str,
+        warmup: float | None = None,
+        duration: float | None = None,
+        path: str = "/Greeter/greet",
+        concurrency: int = 32,
+    ) -> dict:
+        """Closed-loop calls of ``path`` (``bench/load.py``): calls/s and latencies."""
         default_warmup, default_duration = (1.0, 3.0) if self.quick else (2.0, 8.0)
         warmup = default_warmup if warmup is None else warmup
         duration = default_duration if duration is None else duration
@@ -515,9 +522,9 @@ class Bench:
                 sys.executable,
                 str(BENCH / "load.py"),
                 ingress_url,
-                "/Greeter/greet",
+                path,
                 "--concurrency",
-                "32",
+                str(concurrency),
                 "--warmup",
                 str(warmup),
                 "--duration",
@@ -542,6 +549,43 @@ class Bench:
         h2_dev_uri = start_service(self.procs, "service-h2-dev")
         server.register(h2_server_uri, http11=False)
         self.calls_per_s(server, h2_dev_uri, http11=False)
+        self.sequential_calls(server, h2_dev_uri)
+
+    def sequential_calls(self, server: Backend, h2_uri: str) -> None:
+        """Latency of ``Chain/five`` (five awaited calls in a row), one caller at a time:
+        streamed on both runtimes over HTTP/2, and request/response on the embedded runtime
+        over HTTP/1.1 (a suspension and a replay after each call)."""
+        rounds = 1 if self.quick else 3
+        runs: dict[str, list[float]] = {"stream": [], "server": [], "rr": []}
+        streaming = start_dev(self.procs, "dev-chain-h2", self.work / "chain-h2", self.work / "home")
+        streaming.register(h2_uri, http11=False)
+        rr = start_dev(self.procs, "dev-chain-h1", self.work / "chain-h1", self.work / "home")
+        rr.register(h2_uri, http11=True)
+        targets = [("stream", streaming), ("server", server), ("rr", rr)]
+        for r in range(rounds):
+            say(f"latency of Chain/five (5 sequential awaited calls), round {r + 1} of {rounds}")
+            for key, backend in targets if r % 2 == 0 else reversed(targets):
+                runs[key].append(self.load(backend.ingress_url, path="/Chain/five", concurrency=1)["p50_ms"])
+        self.procs.stop(streaming.proc)
+        self.procs.stop(rr.proc)
+        med = statistics.median
+        streamed = med(runs["stream"])
+        self.add_values(
+            "latency p50 of 5 sequential awaited calls, streamed (HTTP/2)",
+            streamed,
+            med(runs["server"]),
+            "lat",
+            samples=rounds,
+        )
+        self.add_values(
+            "  the same, embedded, request/response (HTTP/1.1): replays after each call",
+            med(runs["rr"]),
+            None,
+            "lat",
+            "streamed is faster",
+            lambda row: row.ours is not None and streamed < row.ours,
+            rounds,
+        )
 
     def calls_per_s(self, server: Backend, service_uri: str, *, http11: bool) -> None:
         """Greeter/greet with 32 callers on both runtimes, alternating; ``server`` already
@@ -727,8 +771,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{1 if args.quick else 3} rounds (cancel, calls/s); every CLI call is a fresh process. "
         "CLI rows: both CLIs against the same restate-server 1.7.12. calls/s: the same SDK service "
         "(restate-sdk, hypercorn), registered with both runtimes with `use_http_11: true` (HTTP/1.1 "
-        "row) or without (HTTP/2 row: restate-server streams bidirectionally, the embedded runtime "
-        "exchanges request/response over HTTP/2)."
+        "row) or without (HTTP/2 rows: both runtimes stream bidirectionally)."
     )
     return finish(bench, args, about, code, summary)
 

@@ -71,3 +71,19 @@ def test_dev_checks_its_timeouts(tmp_path: Path) -> None:
     assert r.code == 2 and "--inactivity-timeout" in r.err and "not a duration" in r.err, r
     r = run_subprocess(["dev", "--random-ports", "--abort-timeout", "0"], env=env)
     assert r.code == 2 and "--abort-timeout must be more than 0" in r.err, r
+
+
+def test_waiting_streams_do_not_hold_back_other_attempts(tmp_path: Path, hypercorn: ServiceProcess) -> None:
+    """More handlers waiting on open streams than request/response attempts may run at once
+    (256): a new call still runs at once."""
+    from restate_cli.embedded.engine.core import MAX_CONCURRENT_ATTEMPTS
+
+    dev, b = streaming_dev(tmp_path, hypercorn)
+    try:
+        waiting = [b.send("Proto/sleepy", 30) for _ in range(MAX_CONCURRENT_ATTEMPTS + 20)]
+        b.wait_status(waiting[-1], "running")
+        started = time.monotonic()
+        r = b.call("Proto/greet", "there", timeout=10)
+        assert r.status_code == 200 and time.monotonic() - started < 5, r.text
+    finally:
+        dev.stop()

@@ -26,7 +26,10 @@ from restate_cli.embedded.store import Conn, Inv, Store, now_ms
 
 log = logging.getLogger("restate_cli.embedded")
 
-MAX_CONCURRENT_ATTEMPTS = 256
+MAX_CONCURRENT_ATTEMPTS = 256  # request/response attempts under way at once
+# Streamed attempts stay open while their handlers wait (up to the inactivity timeout): they
+# have a bound of their own, so that waiting handlers do not hold back the others.
+MAX_OPEN_STREAMS = 10_000
 R = TypeVar("R")
 
 
@@ -42,6 +45,7 @@ class Engine:
         self.timeouts = policy.Timeouts()
         self._rerun: set[str] = set()
         self._gate = asyncio.Semaphore(MAX_CONCURRENT_ATTEMPTS)
+        self._stream_gate = asyncio.Semaphore(MAX_OPEN_STREAMS)
         self._timer_wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._client: Any = None
@@ -102,7 +106,8 @@ class Engine:
             if fx.run and self.active and not self._stopping:
                 tx = Tx(self.store, c, fx, now_ms())
                 for inv_id in fx.run:
-                    if len(self._attempts) + len(fx.started) >= MAX_CONCURRENT_ATTEMPTS:
+                    busy = len(self._attempts) - len(self._streams) + len(fx.started)
+                    if busy >= MAX_CONCURRENT_ATTEMPTS:
                         break
                     if inv_id in self._attempts or inv_id in fx.started:
                         continue
@@ -161,16 +166,18 @@ class Engine:
     async def _attempt(self, inv_id: str, begun: Attempt | None = None) -> None:
         outbox = self._streams.get(inv_id) if begun is not None else None
         try:
-            async with self._gate:
-                if begun is None:
-                    begun = self.transact(lambda tx: attempt.begin(tx, inv_id, self.timeouts))
+            if outbox is None:  # request/response, or not begun yet
+                async with self._gate:
                     if begun is None:
+                        begun = self.transact(lambda tx: attempt.begin(tx, inv_id, self.timeouts))
+                        if begun is None:
+                            return
+                        outbox = self._open(begun)
+                    if outbox is None:
+                        self.transact(await attempt.request_response(self._client, begun))
                         return
-                    outbox = self._open(begun)
-                if outbox is not None:
-                    await streaming.exchange(self._client, begun, outbox, self.transact)
-                else:
-                    self.transact(await attempt.request_response(self._client, begun))
+            async with self._stream_gate:
+                await streaming.exchange(self._client, begun, outbox, self.transact)
         except asyncio.CancelledError:
             raise
         except sqlite3.Error as e:
