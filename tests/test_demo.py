@@ -3,12 +3,14 @@ that survives being stopped and started again."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +84,37 @@ def test_demo_puts_invocations_into_every_status(tmp_path: Path) -> None:
     finally:
         err = dev.stop()
     assert "demo: sample traffic sent" in err
+
+
+def test_second_ctrl_c_stops_the_sample_services_too(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    dev = Dev(data)
+    try:
+        dev.wait(lambda: "sample traffic sent" in dev.err, "the traffic")
+        port = json.loads((data / "demo.json").read_text())["port"]
+        ingress = json.loads((data / "dev.json").read_text())["ingress_url"]
+
+        def await_delivery() -> None:  # an awaited call that stays open: the first Ctrl-C waits
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.post(f"{ingress}Shop/wait_for_delivery", json=1, timeout=30)
+
+        threading.Thread(target=await_delivery, daemon=True).start()
+        dev.wait(lambda: len(dev.rows()) == 14, "the awaited call")
+        dev.proc.send_signal(signal.SIGINT)
+        dev.wait(lambda: "stopping:" in dev.err, "the stop")
+        dev.proc.send_signal(signal.SIGINT)
+        dev.proc.communicate(timeout=30)
+    finally:
+        if dev.proc.poll() is None:
+            dev.proc.kill()
+    assert dev.proc.returncode == 128 + signal.SIGINT, dev.err
+    assert "stopping at once" in dev.err
+
+    def refused() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) != 0
+
+    dev.wait(refused, "the sample services gone", timeout=10)
 
 
 def test_restarted_demo_resumes_on_the_same_deployment_without_sending_again(tmp_path: Path) -> None:

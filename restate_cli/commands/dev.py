@@ -113,6 +113,7 @@ def dev_cmd(
                 on_log=log,
                 on_ready=ready,
                 timeouts=timeouts,
+                on_exit=sample.kill if sample is not None else None,
             )
         )
     except DevError as e:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -158,11 +160,23 @@ class Demo:
         tmp.replace(self.data_dir / STATE_NAME)
 
     def stop(self) -> None:
+        """Stop the sample services: they keep no state, so after 2 s they are killed."""
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(10)
+                proc.wait(2)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _kill_group(proc)
                 proc.wait()
+
+    def kill(self) -> None:
+        """Kill the sample services at once (dev is exiting without stopping in order)."""
+        if self.proc is not None and self.proc.poll() is None:
+            _kill_group(self.proc)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL hypercorn and its worker process (the one that holds the port): their session."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)

@@ -11,6 +11,10 @@ from restate.retry_policy import InvocationRetryPolicy
 
 shop = restate.Service("Shop")
 
+# The handlers that wait suspend after 2 s without news, not after the default minute: the
+# demo shows them suspended at once, as a long wait looks in production.
+SUSPEND_SOON = timedelta(seconds=2)
+
 
 @shop.handler()
 async def greet(ctx: restate.Context, name: str) -> str:
@@ -36,7 +40,7 @@ async def fragile_export(ctx: restate.Context, order: str) -> str:
     raise Exception(f"export of {order} failed")
 
 
-@shop.handler()
+@shop.handler(inactivity_timeout=SUSPEND_SOON)
 async def wait_for_delivery(ctx: restate.Context, hours: float) -> str:
     await ctx.sleep(timedelta(hours=hours))
     return "delivered"
@@ -48,7 +52,7 @@ async def crunch(ctx: restate.Context, seconds: float) -> str:
     return "crunched"
 
 
-@shop.handler()
+@shop.handler(inactivity_timeout=SUSPEND_SOON)
 async def checkout(ctx: restate.Context, order: str) -> str:
     """A call tree: a one-way send, a delayed send, then an awaited call."""
     ctx.service_send(greet, arg=f"{order} (receipt)")
@@ -67,7 +71,7 @@ async def add(ctx: restate.ObjectContext, item: str) -> list[str]:
     return items
 
 
-@cart.handler()
+@cart.handler(inactivity_timeout=SUSPEND_SOON)
 async def hold(ctx: restate.ObjectContext, hours: float) -> str:
     await ctx.sleep(timedelta(hours=hours))
     return "released"

@@ -37,7 +37,7 @@ class _Stopping:
     def __init__(self, log: Callable[[str], None], release: Callable[[], None]) -> None:
         self.requested = asyncio.Event()
         self.log = log
-        self.release = release  # the data directory, before exiting at once
+        self.release = release  # the data directory (and more), before exiting at once
 
     def signal(self, signum: int) -> None:
         if self.requested.is_set():
@@ -115,10 +115,12 @@ async def serve(
     on_log: Callable[[int, str], None] | None = None,
     on_ready: Callable[[str, str], object] | None = None,
     timeouts: Timeouts | None = None,
+    on_exit: Callable[[], None] | None = None,
 ) -> None:
     """Run until SIGINT or SIGTERM (see ``GRACE_SECONDS``). ``on_log(level, line)``: the
     engine's log lines, at ``logging`` levels (what the stop says is a warning);
-    ``timeouts``: the attempts' defaults, where a service sets none."""
+    ``timeouts``: the attempts' defaults, where a service sets none; ``on_exit``: called
+    before the process exits without stopping in order (a second signal, or the watchdog)."""
     from restate_cli.embedded.api import admin_api
     from restate_cli.embedded.api.ingress_api import Ingress
 
@@ -143,7 +145,13 @@ async def serve(
         admin_app = admin_api.build(rt)
         admin_app.abandoned = asyncio.Event()
         servers = [_server(admin_app, admin_sock), _server(Ingress(rt), ingress_sock)]
-        stopping = _Stopping(lambda line: on_log(logging.WARNING, line) if on_log else None, lock.release)
+
+        def release() -> None:
+            if on_exit is not None:
+                on_exit()
+            lock.release()
+
+        stopping = _Stopping(lambda line: on_log(logging.WARNING, line) if on_log else None, release)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.signal, sig)
