@@ -6,7 +6,7 @@ that import the admin client and the renderers when they run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -70,8 +70,6 @@ def list_cmd(
     interval: float = typer.Option(1.0, "-n", "--interval", help="Seconds between refreshes in watch mode"),
 ) -> None:
     """List invocations (by default, those not completed)."""
-    from restate_cli.admin.sql import ListFilter
-
     rt = runtime(ctx)
     statuses = _statuses(status)
     result = completion_result.lower() if completion_result else None
@@ -83,11 +81,11 @@ def list_cmd(
     check_limit(limit)
     if interval <= 0:
         raise UsageError("-n/--interval must be positive")
-    filt = ListFilter(
-        services=split_list(service),
-        handlers=split_list(handler),
-        keys=split_list(key),
-        deployments=split_list(deployment),
+    filt = _filter(
+        service,
+        handler,
+        key,
+        deployment,
         statuses=statuses,
         all=all_,
         completion_result=result,
@@ -97,6 +95,21 @@ def list_cmd(
     )
     filt.where()  # validates the query before any request
     _watch(rt, watch, interval, lambda client: _list(rt, client, filt, limit, oldest_first))
+
+
+def _filter(
+    service: list[str], handler: list[str], key: list[str], deployment: list[str], **rest: Any
+) -> ListFilter:
+    """The filter of ``list`` and of the bulk actions: comma lists split, ``rest`` as given."""
+    from restate_cli.admin.sql import ListFilter
+
+    return ListFilter(
+        services=split_list(service),
+        handlers=split_list(handler),
+        keys=split_list(key),
+        deployments=split_list(deployment),
+        **rest,
+    )
 
 
 def _statuses(values: list[str]) -> list[str]:
@@ -284,8 +297,6 @@ def _selection(
 ) -> tuple[ListFilter | None, dict[str, object]]:
     """list's filters for a bulk action, or None when only a QUERY is given; and the
     filters as the user gave them."""
-    from restate_cli.admin.sql import ListFilter
-
     statuses = _statuses(status)
     given: dict[str, object] = {}
     for name, values in (
@@ -317,15 +328,8 @@ def _selection(
             f"{action.verb} works only on {action.works_on} invocations; "
             f"--status {','.join(statuses)} selects none of them"
         )
-    filt = ListFilter(
-        services=split_list(service),
-        handlers=split_list(handler),
-        keys=split_list(key),
-        deployments=split_list(deployment),
-        statuses=chosen,
-        zombie=zombie,
-        query=query,
-        created_before=cutoff,
+    filt = _filter(
+        service, handler, key, deployment, statuses=chosen, zombie=zombie, query=query, created_before=cutoff
     )
     return filt, given
 
