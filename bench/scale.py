@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import signal
 import sqlite3
 import statistics
 import sys
@@ -57,6 +56,7 @@ from run import (  # noqa: E402
     start_dev,
     start_server,
     start_service,
+    stop_on_signals,
 )
 
 from restate_cli.embedded.engine import attempt, ingress  # noqa: E402
@@ -474,11 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     args = parser.parse_args(argv)
 
-    def interrupted(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_on_signals()
     size = QUICK if args.quick else FULL
     server_bin, cli_bin = binaries()
     work = Path(tempfile.mkdtemp(prefix="restate-cli-scale-"))
