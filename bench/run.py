@@ -245,10 +245,11 @@ bind-port = {ingress}
     return b
 
 
-def start_dev(procs: Processes, name: str, data_dir: Path, home: Path) -> Backend:
+def start_dev(procs: Processes, name: str, data_dir: Path, home: Path, *args: str) -> Backend:
+    """``restate-cli dev --random-ports`` on ``data_dir``, with ``args`` added."""
     data_dir.mkdir(parents=True, exist_ok=True)
     env = clean_env(home, RESTATE_CLI_HOME=str(data_dir))
-    proc = procs.start(name, [sys.executable, "-m", "restate_cli", "dev", "--random-ports"], env=env)
+    proc = procs.start(name, [sys.executable, "-m", "restate_cli", "dev", "--random-ports", *args], env=env)
     info = data_dir / "dev.json"
     deadline = time.monotonic() + 60
     while not info.exists():
@@ -553,21 +554,27 @@ class Bench:
 
     def sequential_calls(self, server: Backend, h2_uri: str) -> None:
         """Latency of ``Chain/five`` (five awaited calls in a row), one caller at a time:
-        streamed on both runtimes over HTTP/2, and request/response on the embedded runtime
-        over HTTP/1.1 (a suspension and a replay after each call)."""
-        rounds = 1 if self.quick else 3
-        runs: dict[str, list[float]] = {"stream": [], "server": [], "rr": []}
+        streamed on both runtimes over HTTP/2; on the embedded runtime also request/response
+        (a suspension and a replay after each call) over HTTP/2 (``--inactivity-timeout 0``:
+        the same transport, so the difference is the replays) and over HTTP/1.1."""
+        rounds = 1 if self.quick else 5
+        runs: dict[str, list[float]] = {"stream": [], "server": [], "rr": [], "rr_h1": []}
         streaming = start_dev(self.procs, "dev-chain-h2", self.work / "chain-h2", self.work / "home")
         streaming.register(h2_uri, http11=False)
-        rr = start_dev(self.procs, "dev-chain-h1", self.work / "chain-h1", self.work / "home")
-        rr.register(h2_uri, http11=True)
-        targets = [("stream", streaming), ("server", server), ("rr", rr)]
+        no_streaming = ("--inactivity-timeout", "0")
+        rr = start_dev(self.procs, "dev-chain-rr", self.work / "chain-rr", self.work / "home", *no_streaming)
+        rr.register(h2_uri, http11=False)
+        rr_h1 = start_dev(self.procs, "dev-chain-h1", self.work / "chain-h1", self.work / "home")
+        rr_h1.register(h2_uri, http11=True)
+        targets = [("stream", streaming), ("server", server), ("rr", rr), ("rr_h1", rr_h1)]
         for r in range(rounds):
             say(f"latency of Chain/five (5 sequential awaited calls), round {r + 1} of {rounds}")
             for key, backend in targets if r % 2 == 0 else reversed(targets):
-                runs[key].append(self.load(backend.ingress_url, path="/Chain/five", concurrency=1)["p50_ms"])
-        self.procs.stop(streaming.proc)
-        self.procs.stop(rr.proc)
+                runs[key].append(
+                    self.load(backend.ingress_url, path="/Chain/five", concurrency=1, duration=4.0)["p50_ms"]
+                )
+        for backend in (streaming, rr, rr_h1):
+            self.procs.stop(backend.proc)
         med = statistics.median
         streamed = med(runs["stream"])
         self.add_values(
@@ -578,13 +585,20 @@ class Bench:
             samples=rounds,
         )
         self.add_values(
-            "  the same, embedded, request/response (HTTP/1.1): replays after each call",
+            "  the same, embedded, request/response over HTTP/2: a replay after each call",
             med(runs["rr"]),
             None,
             "lat",
             "streamed is faster",
             lambda row: row.ours is not None and streamed < row.ours,
             rounds,
+        )
+        self.add_values(
+            "  the same, embedded, request/response over HTTP/1.1",
+            med(runs["rr_h1"]),
+            None,
+            "lat",
+            samples=rounds,
         )
 
     def calls_per_s(self, server: Backend, service_uri: str, *, http11: bool) -> None:
