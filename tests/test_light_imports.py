@@ -1,6 +1,8 @@
 """Short commands never import pydantic: it reads the embedded runtime's input (request
-bodies, manifests), and costs a short command more than its requests take. Each command
-runs in a fresh interpreter, as users run it, and reports what it imported."""
+bodies, manifests), and costs a short command more than its requests take. Nor do they
+import the embedded runtime's engine (``engine.core`` and what it needs): a command that
+reads the store in-process never runs an invocation. Each command runs in a fresh
+interpreter, as users run it, and reports what it imported."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ REPORT = (
     "import atexit, os, sys\n"
     "path = sys.argv.pop(1)\n"
     "def report():\n"
-    "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core'))\n"
+    "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')\n"
+    "                   or m == 'restate_cli.embedded.engine.core')\n"
     "    with open(path, 'w') as f:\n"
     "        f.write(repr(heavy))\n"
     "atexit.register(report)\n"
@@ -31,7 +34,7 @@ REPORT = (
 
 
 def imported(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    """Run ``restate-cli ARGS``; its exit code, output, and the pydantic modules it loaded."""
+    """Run ``restate-cli ARGS``; its exit code, output, and the heavy modules it loaded."""
     report = Path(env["HOME"]) / "imported.txt"
     report.unlink(missing_ok=True)
     r = subprocess.run(
@@ -75,7 +78,9 @@ def test_list_and_describe_load_no_pydantic(backend: Backend, home: Path) -> Non
     "args",
     [["invocations", "list", "--all"], ["invocations", "describe", "inv_1aiqX0vFEFNH1Umgre1BPQbuvoa1ajGAuL"]],
 )
-def test_in_process_queries_load_no_pydantic(tmp_path: Path, home: Path, args: list[str]) -> None:
+def test_in_process_queries_load_neither_pydantic_nor_the_engine(
+    tmp_path: Path, home: Path, args: list[str]
+) -> None:
     """With no dev running, the admin API is mounted in the CLI: ``POST /query`` reads its
     body without the models of the other routes."""
     env = clean_env(home, {"RESTATE_CLI_HOME": str(tmp_path / "data")})
