@@ -14,8 +14,9 @@ core      ``Engine``: transactions, effects, and the tasks that run attempts and
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from restate_cli.lazy import exports
 
 if TYPE_CHECKING:
     from restate_cli.embedded.engine.core import Engine
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Effects", "Engine", "Result", "Target", "Tx"]
 
-_HOME = {"Engine": "core", "Effects": "model", "Result": "model", "Target": "model", "Tx": "model"}
-
-
-def __getattr__(name: str) -> Any:
-    """The names above, imported on first use: a CLI process that reads the store in-process
-    imports ``policy`` and never the rest of the engine (about 35 ms of imports)."""
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+# Imported on first use: a command that reads the store in-process imports ``policy`` and
+# never the rest of the engine (about 35 ms).
+__getattr__ = exports(__name__, __all__, ("model", "core"))

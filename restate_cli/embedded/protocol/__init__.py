@@ -13,88 +13,93 @@
 Import from here; the submodules are an implementation detail.
 """
 
-from restate_cli.embedded.protocol.awakeables import format_awakeable_id, parse_awakeable_id
-from restate_cli.embedded.protocol.commands import (
-    AttachInvocationCommand,
-    AttachTarget,
-    CallCommand,
-    ClearAllStateCommand,
-    ClearStateCommand,
-    Command,
-    CompleteAwakeableCommand,
-    CompletePromiseCommand,
-    GetEagerStateCommand,
-    GetEagerStateKeysCommand,
-    GetInvocationOutputCommand,
-    GetLazyStateCommand,
-    GetLazyStateKeysCommand,
-    GetPromiseCommand,
-    IdempotentRequestTarget,
-    InputCommand,
-    InvocationIdTarget,
-    OneWayCallCommand,
-    OutputCommand,
-    PeekPromiseCommand,
-    RunCommand,
-    SendSignalCommand,
-    SetStateCommand,
-    SleepCommand,
-    WorkflowTarget,
-    decode_command,
-    encode_input,
-)
-from restate_cli.embedded.protocol.control import (
-    AwaitingOn,
-    Combinator,
-    ErrorBehavior,
-    ErrorMessage,
-    Future,
-    ProposeRunCompletion,
-    Suspension,
-    decode_awaiting_on,
-    decode_error,
-    decode_propose_run_completion,
-    decode_suspension,
-    encode_command_ack,
-    encode_propose_run_completion_ack,
-    encode_start,
-    run_completion_from_proposal,
-)
-from restate_cli.embedded.protocol.framing import (
-    REQUESTED_ACK,
-    TERMINAL_TYPES,
-    Frame,
-    FrameDecoder,
-    MessageType,
-    encode_frame,
-    is_command,
-    is_custom_entry,
-    is_notification,
-)
-from restate_cli.embedded.protocol.journal_view import (
-    entry_json,
-    entry_lite_json,
-    entry_type_name,
-)
-from restate_cli.embedded.protocol.notifications import (
-    CANCEL_SIGNAL,
-    Notification,
-    decode_notification,
-    encode_attach_invocation_completion,
-    encode_call_completion,
-    encode_call_invocation_id_completion,
-    encode_complete_promise_completion,
-    encode_get_invocation_output_completion,
-    encode_get_lazy_state_completion,
-    encode_get_lazy_state_keys_completion,
-    encode_get_promise_completion,
-    encode_peek_promise_completion,
-    encode_run_completion,
-    encode_signal_notification,
-    encode_sleep_completion,
-)
-from restate_cli.embedded.protocol.protobuf import ProtocolError
-from restate_cli.embedded.protocol.results import Failure
+from typing import TYPE_CHECKING
+
+from restate_cli.lazy import exports
+
+if TYPE_CHECKING:
+    from restate_cli.embedded.protocol.awakeables import format_awakeable_id, parse_awakeable_id
+    from restate_cli.embedded.protocol.commands import (
+        AttachInvocationCommand,
+        AttachTarget,
+        CallCommand,
+        ClearAllStateCommand,
+        ClearStateCommand,
+        Command,
+        CompleteAwakeableCommand,
+        CompletePromiseCommand,
+        GetEagerStateCommand,
+        GetEagerStateKeysCommand,
+        GetInvocationOutputCommand,
+        GetLazyStateCommand,
+        GetLazyStateKeysCommand,
+        GetPromiseCommand,
+        IdempotentRequestTarget,
+        InputCommand,
+        InvocationIdTarget,
+        OneWayCallCommand,
+        OutputCommand,
+        PeekPromiseCommand,
+        RunCommand,
+        SendSignalCommand,
+        SetStateCommand,
+        SleepCommand,
+        WorkflowTarget,
+        decode_command,
+        encode_input,
+    )
+    from restate_cli.embedded.protocol.control import (
+        AwaitingOn,
+        Combinator,
+        ErrorBehavior,
+        ErrorMessage,
+        Future,
+        ProposeRunCompletion,
+        Suspension,
+        decode_awaiting_on,
+        decode_error,
+        decode_propose_run_completion,
+        decode_suspension,
+        encode_command_ack,
+        encode_propose_run_completion_ack,
+        encode_start,
+        run_completion_from_proposal,
+    )
+    from restate_cli.embedded.protocol.framing import (
+        REQUESTED_ACK,
+        TERMINAL_TYPES,
+        Frame,
+        FrameDecoder,
+        MessageType,
+        encode_frame,
+        is_command,
+        is_custom_entry,
+        is_notification,
+    )
+    from restate_cli.embedded.protocol.journal_view import (
+        entry_json,
+        entry_lite_json,
+        entry_type_name,
+    )
+    from restate_cli.embedded.protocol.notifications import (
+        CANCEL_SIGNAL,
+        Notification,
+        decode_notification,
+        encode_attach_invocation_completion,
+        encode_call_completion,
+        encode_call_invocation_id_completion,
+        encode_complete_promise_completion,
+        encode_get_invocation_output_completion,
+        encode_get_lazy_state_completion,
+        encode_get_lazy_state_keys_completion,
+        encode_get_promise_completion,
+        encode_peek_promise_completion,
+        encode_run_completion,
+        encode_signal_notification,
+        encode_sleep_completion,
+    )
+    from restate_cli.embedded.protocol.protobuf import ProtocolError
+    from restate_cli.embedded.protocol.results import Failure
 
 __all__ = [
     "CANCEL_SIGNAL",
@@ -171,3 +176,19 @@ __all__ = [
     "parse_awakeable_id",
     "run_completion_from_proposal",
 ]
+
+# Imported on first use: reading one submodule (``jsonbody`` for a request body) does not
+# load the others (about 20 ms).
+_SUBMODULES = (
+    "awakeables",
+    "commands",
+    "control",
+    "framing",
+    "journal_view",
+    "notifications",
+    "protobuf",
+    "results",
+)
+
+
+__getattr__ = exports(__name__, __all__, _SUBMODULES)
