@@ -162,13 +162,14 @@ class Demo:
     def stop(self) -> None:
         """Stop the sample services: they keep no state, so after 2 s they are killed."""
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
+        if proc is None:
+            return
+        if proc.poll() is None:
             proc.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(2)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.wait()
+        _kill_group(proc)  # also a worker that outlived hypercorn
+        proc.wait()
 
     def kill(self) -> None:
         """Kill the sample services at once (dev is exiting without stopping in order)."""
