@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.backend import wait_for
 from support.hostile import HostileServer
 from support.processes import EmbeddedRuntime, ServiceProcess
 
@@ -28,13 +29,6 @@ def stop_and_time(dev: EmbeddedRuntime, signum: int = signal.SIGTERM, timeout: f
 
 def log_of(dev: EmbeddedRuntime) -> str:
     return (dev.data_dir / "dev.log").read_text()
-
-
-def wait_for(check, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"{what} not reached in {timeout}s"
-        time.sleep(0.05)
 
 
 def status(dev: EmbeddedRuntime, inv: str) -> str | None:

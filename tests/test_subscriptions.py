@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from support.backend import unique
+from support.backend import unique, wait_for
 from support.kafka import CONSUMER_PROPERTIES, KafkaBackend
 
 import restate_cli.app  # noqa: F401 - the root app first: command modules import it
@@ -35,16 +34,6 @@ def invocations_of(kb: KafkaBackend, subscription_id: str) -> Rows | None:
         timeout=30,
     )
     return r.json()["rows"] if r.status_code == 200 else None
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"{what}: not reached within {timeout}s")
 
 
 def wait_invocations(kb: KafkaBackend, sub_id: str, n: int, timeout: float = 60) -> Rows:

@@ -158,15 +158,16 @@ def _path(target: str) -> str:
     return "/".join(quote(part, safe="") for part in target.split("/"))
 
 
-def wait_for(fn: Callable[[], Any], timeout: float = 20) -> Any:
-    """The first truthy value of ``fn()``, asked every 0.1 s for up to ``timeout`` seconds."""
+def wait_for(fn: Callable[[], Any], what: str = "condition", timeout: float = 20) -> Any:
+    """The first truthy value of ``fn()``, asked every 0.1 s for up to ``timeout`` seconds;
+    past that, an AssertionError naming ``what``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = fn()
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError("condition not reached")
+    raise AssertionError(f"{what}: not reached within {timeout}s")
 
 
 def unique(prefix: str = "k") -> str:
