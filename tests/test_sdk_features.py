@@ -20,12 +20,7 @@ def test_awakeable_resolved_through_the_ingress(features: Backend) -> None:
     awakeable = awakeable_of(features, key)
     assert awakeable.startswith("sign_1")
     features.wait_status(inv, "suspended")
-    r = httpx.post(
-        f"{features.ingress_url}/restate/awakeables/{awakeable}/resolve",
-        content=b'"yes"',
-        headers={"content-type": "application/json"},
-        timeout=10,
-    )
+    r = features.resolve_awakeable(awakeable, "yes")
     assert r.status_code == 202
     out = features.attach(inv)
     assert out.status_code == 200 and out.json() == "got yes"
@@ -134,12 +129,7 @@ def test_select_between_an_awakeable_and_a_timer(features: Backend) -> None:
     key = unique("race")
     inv = features.send(f"Waiter/{key}/race", 60_000)
     awakeable = awakeable_of(features, key)
-    httpx.post(
-        f"{features.ingress_url}/restate/awakeables/{awakeable}/resolve",
-        content=b'"first"',
-        headers={"content-type": "application/json"},
-        timeout=10,
-    )
+    features.resolve_awakeable(awakeable, "first")
     assert features.attach(inv).json() == "awakeable: first"
 
 
@@ -157,12 +147,7 @@ def test_kill_frees_a_key_that_waits_for_itself(features: Backend) -> None:
     awakeable = wait_for(
         lambda: [k for k in features.call(f"Waiter/{inner}/set_many", []).json() if k.startswith("sign_")]
     )
-    httpx.post(
-        f"{features.ingress_url}/restate/awakeables/{awakeable[0]}/resolve",
-        content=b"null",
-        headers={"content-type": "application/json"},
-        timeout=10,
-    )
+    features.resolve_awakeable(awakeable[0], None)
 
     def rows() -> list[dict]:
         return features.query(

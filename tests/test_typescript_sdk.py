@@ -156,12 +156,7 @@ def test_awakeable_resolved_through_the_ingress(ts: Ts) -> None:
     awakeable = wait_for(lambda: ts.b.call(f"Latch/{key}/awakeable").json())
     assert awakeable.startswith("sign_1")
     ts.b.wait_status(inv, ts.blocked)
-    r = httpx.post(
-        f"{ts.b.ingress_url}/restate/awakeables/{awakeable}/resolve",
-        content=b'"yes"',
-        headers={"content-type": "application/json"},
-        timeout=10,
-    )
+    r = ts.b.resolve_awakeable(awakeable, "yes")
     assert r.status_code == 202
     out = ts.b.attach(inv)
     assert out.status_code == 200 and out.json() == "got yes"

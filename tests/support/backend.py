@@ -143,6 +143,15 @@ class Backend:
         """Wait for an invocation's result (``/restate/invocation/{id}/attach``)."""
         return httpx.get(f"{self.ingress_url}/restate/invocation/{invocation_id}/attach", timeout=timeout)
 
+    def resolve_awakeable(self, awakeable_id: str, value: Any) -> httpx.Response:
+        """Resolve an awakeable through the ingress with ``value`` as JSON (``None``: null)."""
+        return httpx.post(
+            f"{self.ingress_url}/restate/awakeables/{awakeable_id}/resolve",
+            content=json.dumps(value).encode(),
+            headers={"content-type": "application/json"},
+            timeout=10,
+        )
+
     def children(self, parent_id: str) -> list[dict[str, Any]]:
         return self.query(f"SELECT * FROM sys_invocation WHERE invoked_by_id = '{parent_id}'")
 
