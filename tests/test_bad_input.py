@@ -366,21 +366,7 @@ MANIFEST_HEAD = '{"protocolMode":"REQUEST_RESPONSE","minProtocolVersion":5,"maxP
     ids=["deep", "lone-surrogate"],
 )
 def test_manifest_that_cannot_be_decoded(backend: Backend, listed: str, reason: str) -> None:
-    body = (MANIFEST_HEAD + listed).encode()
-
-    def serve(conn, head: bytes) -> None:
-        conn.sendall(
-            f"HTTP/1.1 200 OK\r\ncontent-type: {MANIFEST_TYPE}\r\ncontent-length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-
-    server = HostileServer(serve)
-    try:
-        r = httpx.post(
-            f"{backend.admin_url}/deployments", json={"uri": server.url, "use_http_11": True}, timeout=30
-        )
-    finally:
-        server.stop()
+    r = register_serving(backend, (MANIFEST_HEAD + listed).encode())
     assert r.status_code == 500, r.text
     assert r.json()["restate_code"] is None
     message = r.json()["message"]
